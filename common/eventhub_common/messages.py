@@ -1,0 +1,93 @@
+"""The event-change message contract: building, serialising and validating.
+
+The producer (the event service's outbox relay) and the consumer (the
+notification service's worker) both go through `validate_message`, so a
+message that one side accepts the other side accepts too. The JSON Schema in
+`schemas/event-message.v1.json` is the normative definition; `docs/messages.md`
+explains it with examples.
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_VERSION = 1
+EVENT_CREATED = "event.created"
+EVENT_UPDATED = "event.updated"
+EVENT_DELETED = "event.deleted"
+MESSAGE_TYPES = (EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED)
+CONTENT_TYPE = "application/json"
+
+
+class InvalidMessage(ValueError):
+    """A message body that does not satisfy the contract; `reason` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@cache
+def message_schema() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("schemas/event-message.v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(message_schema())
+
+
+def isoformat_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z` suffix, the contract's only datetime form."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed in messages")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def build_message(
+    message_type: str,
+    *,
+    actor: dict[str, str],
+    data: dict[str, Any],
+    message_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Return a validated envelope for one event change."""
+    message = {
+        "message_id": message_id or str(uuid.uuid4()),
+        "type": message_type,
+        "version": SCHEMA_VERSION,
+        "occurred_at": isoformat_utc(occurred_at or datetime.now(UTC)),
+        "actor": actor,
+        "data": data,
+    }
+    return validate_message(message)
+
+
+def validate_message(message: Any) -> dict[str, Any]:
+    """Return `message` unchanged if it satisfies the contract, else raise InvalidMessage."""
+    errors = sorted(_validator().iter_errors(message), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(part) for part in first.absolute_path) or "(root)"
+        raise InvalidMessage(f"{where}: {first.message}")
+    return message
+
+
+def encode_message(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_message(body: bytes) -> dict[str, Any]:
+    """Parse and validate a message body received from the broker."""
+    try:
+        message = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidMessage(f"body is not JSON: {exc}") from None
+    return validate_message(message)

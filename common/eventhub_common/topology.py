@@ -1,0 +1,75 @@
+"""The RabbitMQ topology, declared in one place by whoever connects first.
+
+    event service relay --publish--> [EXCHANGE, topic] --event.*--> [NOTIFICATION_QUEUE, quorum]
+                                                                        | rejected / delivery limit
+                                                                        v
+                                                    [DEAD_LETTER_EXCHANGE] --> [DEAD_LETTER_QUEUE]
+
+All declarations are idempotent (same arguments every time), so the relay and
+the consumer may both call `declare_topology` at every (re)connection. Names
+carry a namespace (BROKER_NAMESPACE, default `eventhub`) so that test runs
+never touch a running system's queues.
+"""
+
+from dataclasses import dataclass
+
+from .env import env_int, env_str
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Names and limits of the broker objects."""
+
+    namespace: str
+    delivery_limit: int
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.namespace}.events"
+
+    @property
+    def notification_queue(self) -> str:
+        return f"{self.namespace}.notifications.event-changes"
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.namespace}.events.dead-letter"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.namespace}.notifications.event-changes.dead-letter"
+
+    @property
+    def notification_queue_arguments(self) -> dict:
+        return {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": self.dead_letter_exchange,
+            # Quorum queues count redeliveries; after this many the message is dead-lettered.
+            "x-delivery-limit": self.delivery_limit,
+        }
+
+
+NOTIFICATION_BINDING_KEY = "event.*"
+
+
+def topology_from_env() -> Topology:
+    return Topology(
+        namespace=env_str("BROKER_NAMESPACE", "eventhub"),
+        delivery_limit=env_int("BROKER_DELIVERY_LIMIT", 5),
+    )
+
+
+def amqp_url_from_env() -> str:
+    return env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def declare_topology(channel, topology: Topology) -> None:
+    """Declare exchanges, queues and bindings on a pika channel (blocking API)."""
+    channel.exchange_declare(topology.exchange, exchange_type="topic", durable=True)
+    channel.exchange_declare(topology.dead_letter_exchange, exchange_type="fanout", durable=True)
+    channel.queue_declare(topology.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(topology.dead_letter_queue, topology.dead_letter_exchange)
+    channel.queue_declare(
+        topology.notification_queue, durable=True, arguments=topology.notification_queue_arguments
+    )
+    channel.queue_bind(topology.notification_queue, topology.exchange, routing_key=NOTIFICATION_BINDING_KEY)

@@ -1,0 +1,98 @@
+"""HTTP endpoints of accounts: register, login, refresh, me. Thin: they call `services`."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.openapi import UNAUTHENTICATED, VALIDATION_ERROR, error_response
+
+from . import services
+from .serializers import (
+    AccessTokenSerializer,
+    LoginSerializer,
+    RefreshRequestSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+
+RATE_LIMITED = error_response(
+    "More than 5 login attempts from this IP within a minute; see `Retry-After`.",
+    "rate_limited",
+    "Too many attempts; retry in 42 seconds.",
+    429,
+)
+
+
+class RegisterApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Register a user",
+        request=RegisterSerializer,
+        responses={201: UserSerializer, 400: VALIDATION_ERROR},
+        examples=[
+            OpenApiExample(
+                "register",
+                value={"username": "ada_l", "email": "ada@example.com", "password": "Analyt1cal!", "full_name": "Ada"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log in with username or email",
+        description="At most 5 attempts per minute per client IP, successful or not.",
+        request=LoginSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: VALIDATION_ERROR,
+            401: error_response("Wrong username, email or password.", "invalid_credentials", "Invalid credentials.", 401),
+            429: RATE_LIMITED,
+        },
+        examples=[
+            OpenApiExample("by username", value={"username": "ada_l", "password": "Analyt1cal!"}, request_only=True),
+            OpenApiExample("by email", value={"email": "ada@example.com", "password": "Analyt1cal!"}, request_only=True),
+        ],
+    )
+    def post(self, request):
+        services.check_login_rate(request)
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.log_in(request, **serializer.validated_data, rate_checked=True))
+
+
+class RefreshApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Exchange a refresh token for a new access token",
+        request=RefreshRequestSerializer,
+        responses={200: AccessTokenSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def post(self, request):
+        serializer = RefreshRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.refresh_access_token(serializer.validated_data["refresh"]))
+
+
+class MeApi(APIView):
+    @extend_schema(tags=["auth"], summary="The authenticated user", responses={200: UserSerializer, 401: UNAUTHENTICATED})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)

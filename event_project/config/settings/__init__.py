@@ -1,0 +1,1 @@
+"""Settings of the event service: `base` plus one module per environment."""

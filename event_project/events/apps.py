@@ -1,0 +1,7 @@
+"""Events: the model, its validation rules, and the CRUD API."""
+
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "events"

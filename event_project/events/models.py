@@ -1,0 +1,55 @@
+"""The Event model and its indexes: one index behind every filter and ordering the API offers."""
+
+from django.conf import settings
+from django.db import models
+from django_mongodb_backend.fields import ArrayField
+
+from .geo import GeoPointField, GeoSphereIndex
+from .search import title_words
+
+
+class EventStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELED = "canceled", "Canceled"
+    COMPLETED = "completed", "Completed"
+
+
+class Event(models.Model):
+    """Something that happens at a place and time, created by a user."""
+
+    title = models.CharField(max_length=100)
+    # Lower-cased words of the title, for the indexed word-prefix title search.
+    title_words = ArrayField(models.CharField(max_length=100), default=list, editable=False)
+    description = models.TextField()
+    location = models.CharField(max_length=255)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events")
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    max_attendees = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=EventStatus.choices, default=EventStatus.SCHEDULED)
+    attachment_url = models.URLField(max_length=2048, blank=True, default="")
+    coordinates = GeoPointField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_time", "id"]
+        indexes = [
+            models.Index(fields=["start_time", "id"], name="event_start"),
+            models.Index(fields=["status", "start_time"], name="event_status_start"),
+            models.Index(fields=["created_by", "start_time"], name="event_creator_start"),
+            models.Index(fields=["tags", "start_time"], name="event_tags_start"),
+            models.Index(fields=["title_words", "start_time"], name="event_title_words_start"),
+            GeoSphereIndex(fields=["coordinates"], name="event_coordinates_geo"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.title_words = title_words(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_words"}
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,38 @@
+"""Read queries for events: the filtered list and single lookups."""
+
+from core.db import parse_object_id
+from core.exceptions import NotFound
+
+from .models import Event
+from .search import search_prefixes
+
+
+def event_list(*, user, filters: dict):
+    """Events matching the validated filters; ordering and pagination are the caller's."""
+    events = Event.objects.select_related("created_by")
+    if filters.get("status"):
+        events = events.filter(status=filters["status"])
+    if filters.get("tag"):
+        events = events.filter(tags__contains=[filters["tag"]])
+    if filters.get("start_after"):
+        events = events.filter(start_time__gte=filters["start_after"])
+    if filters.get("start_before"):
+        events = events.filter(start_time__lt=filters["start_before"])
+    if filters.get("mine"):
+        events = events.filter(created_by=user)
+    if filters.get("search"):
+        prefixes = search_prefixes(filters["search"])
+        events = events.filter(title_words__has_word_prefixes=prefixes) if prefixes else events.none()
+    if filters.get("near"):
+        lon, lat = filters["near"]
+        events = events.filter(coordinates__within_radius=(lon, lat, filters["radius"]))
+    return events
+
+
+def event_get(event_id) -> Event:
+    """The event with this id; a malformed or unknown id is NotFound."""
+    object_id = parse_object_id(event_id)
+    event = Event.objects.select_related("created_by").filter(pk=object_id).first() if object_id else None
+    if event is None:
+        raise NotFound("No event with this id.")
+    return event

@@ -1,0 +1,127 @@
+"""Request and response shapes of the events API, with the spec's validation rules."""
+
+from datetime import UTC, datetime
+
+from django_mongodb_extensions.rest_framework.serializers import MongoModelSerializer
+from rest_framework import serializers
+
+from core.fields import UtcDateTimeField
+
+from .models import Event, EventStatus
+
+MAX_TAGS = 20
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class GeoPointSerializerField(serializers.Field):
+    """A GeoJSON Point: `{"type": "Point", "coordinates": [longitude, latitude]}`."""
+
+    default_error_messages = {
+        "invalid": 'Expected {"type": "Point", "coordinates": [longitude, latitude]}.',
+        "range": "Longitude must be within [-180, 180] and latitude within [-90, 90].",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or data.get("type") != "Point" or set(data) != {"type", "coordinates"}:
+            self.fail("invalid")
+        coordinates = data["coordinates"]
+        if (
+            not isinstance(coordinates, list)
+            or len(coordinates) != 2
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)
+        ):
+            self.fail("invalid")
+        lon, lat = (float(c) for c in coordinates)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            self.fail("range")
+        return {"type": "Point", "coordinates": [lon, lat]}
+
+    def to_representation(self, value):
+        return value
+
+
+class EventSerializer(MongoModelSerializer):
+    """An event as read and written through the API."""
+
+    title = serializers.CharField(max_length=100, allow_blank=False)
+    location = serializers.CharField(max_length=255, allow_blank=False)
+    description = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    start_time = UtcDateTimeField()
+    end_time = UtcDateTimeField()
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=False), max_length=MAX_TAGS, required=False
+    )
+    max_attendees = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
+    attachment_url = serializers.URLField(max_length=2048, required=False, allow_blank=True)
+    coordinates = GeoPointSerializerField(required=False, allow_null=True)
+    created_by = UserRefSerializer(read_only=True)
+    created_at = UtcDateTimeField(read_only=True)
+    updated_at = UtcDateTimeField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "title",
+            "description",
+            "location",
+            "start_time",
+            "end_time",
+            "tags",
+            "max_attendees",
+            "status",
+            "attachment_url",
+            "coordinates",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id"]
+
+    def validate_tags(self, tags):
+        return list(dict.fromkeys(tag.strip() for tag in tags))
+
+    def validate(self, attrs):
+        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
+        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end_time": ["End time must be after start time."]}, code="end_before_start")
+        if self.instance is None and start and start < datetime.now(UTC):
+            raise serializers.ValidationError({"start_time": ["Start time must not be in the past."]}, code="past_start")
+        return attrs
+
+
+class EventFilterSerializer(serializers.Serializer):
+    """Query parameters of `GET /api/events/`."""
+
+    status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
+    tag = serializers.CharField(max_length=50, required=False)
+    start_after = UtcDateTimeField(required=False, help_text="Events starting at or after this time.")
+    start_before = UtcDateTimeField(required=False, help_text="Events starting before this time.")
+    mine = serializers.BooleanField(required=False, default=False, help_text="Only events I created.")
+    search = serializers.CharField(max_length=100, required=False, help_text="Title word prefixes, e.g. `conf ber`.")
+    near = serializers.CharField(required=False, help_text="`longitude,latitude`; with `radius`.")
+    radius = serializers.FloatField(
+        required=False, min_value=1, max_value=20_000_000, default=10_000, help_text="Meters around `near`."
+    )
+
+    def validate_near(self, value):
+        parts = value.split(",")
+        try:
+            lon, lat = (float(part) for part in parts)
+        except ValueError:
+            raise serializers.ValidationError("Expected 'longitude,latitude', e.g. '2.35,48.85'.") from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise serializers.ValidationError("Longitude must be within [-180, 180] and latitude within [-90, 90].")
+        return (lon, lat)
+
+    def validate(self, attrs):
+        after, before = attrs.get("start_after"), attrs.get("start_before")
+        if after and before and before <= after:
+            raise serializers.ValidationError({"start_before": ["Must be after start_after."]})
+        return attrs

@@ -1,0 +1,112 @@
+"""HTTP endpoints of events. Thin: validate input, call a selector or service, serialize."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
+
+from . import selectors, services
+from .serializers import EventFilterSerializer, EventSerializer
+
+EVENT_EXAMPLE = OpenApiExample(
+    "event",
+    value={
+        "title": "PyCon Berlin",
+        "description": "Talks and sprints.",
+        "location": "Berlin",
+        "start_time": "2027-05-01T09:00:00Z",
+        "end_time": "2027-05-01T18:00:00Z",
+        "tags": ["python", "conference"],
+        "max_attendees": 500,
+        "status": "scheduled",
+        "attachment_url": "https://example.com/agenda.pdf",
+        "coordinates": {"type": "Point", "coordinates": [13.405, 52.52]},
+    },
+    request_only=True,
+)
+EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="24-character hex ObjectId")
+
+
+class EventCursorPagination(CursorPagination):
+    """Ordered by start time; no collection count on any page."""
+
+    ordering = ("start_time", "id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class EventListCreateApi(APIView):
+    pagination_class = EventCursorPagination
+
+    @extend_schema(
+        tags=["events"],
+        summary="List events",
+        parameters=[EventFilterSerializer],
+        responses={200: EventSerializer(many=True), 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def get(self, request):
+        filters = EventFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        events = selectors.event_list(user=request.user, filters=filters.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["events"],
+        summary="Create an event",
+        request=EventSerializer,
+        examples=[EVENT_EXAMPLE],
+        responses={201: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def post(self, request):
+        serializer = EventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.event_create(user=request.user, data=serializer.validated_data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Get an event", responses={200: EventSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
+    put=extend_schema(
+        summary="Replace an event (creator only)",
+        request=EventSerializer,
+        examples=[EVENT_EXAMPLE],
+        responses={200: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    patch=extend_schema(
+        summary="Change some fields of an event (creator only)",
+        request=EventSerializer,
+        responses={200: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    delete=extend_schema(
+        summary="Delete an event (creator only)",
+        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+)
+@extend_schema(tags=["events"], parameters=[EVENT_ID])
+class EventDetailApi(APIView):
+    def get(self, request, event_id):
+        return Response(EventSerializer(selectors.event_get(event_id)).data)
+
+    def put(self, request, event_id):
+        return self._update(request, event_id, partial=False)
+
+    def patch(self, request, event_id):
+        return self._update(request, event_id, partial=True)
+
+    def delete(self, request, event_id):
+        services.event_delete(event=selectors.event_get(event_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _update(self, request, event_id, *, partial):
+        event = selectors.event_get(event_id)
+        services.ensure_can_modify(event, request.user)
+        serializer = EventSerializer(event, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        event = services.event_update(event=event, user=request.user, data=serializer.validated_data)
+        return Response(EventSerializer(event).data)

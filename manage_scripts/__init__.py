@@ -1,0 +1,1 @@
+"""Developer entry points: the run, test and benchmark commands behind the Makefile."""

@@ -1,0 +1,58 @@
+"""The run command: the whole system in the foreground until Ctrl-C or SIGTERM.
+
+Starts the embedded MongoDB (unless MONGODB_URI is set), applies migrations,
+then supervises every process of `system.process_specs` with honcho, which
+prefixes each log line with the process name and stops all children when
+one exits or a signal arrives.
+"""
+
+import os
+import subprocess
+import sys
+
+from honcho.manager import Manager
+
+from .embedded_mongo import REPO_ROOT, mongodb
+from .system import Ports, migrate_commands, process_specs
+
+DATA_DIR = REPO_ROOT / "var" / "mongodb"
+
+
+def banner(ports: Ports) -> str:
+    api = f"http://127.0.0.1:{ports.event_api}"
+    return "\n".join(
+        [
+            "EventHub is starting:",
+            f"  Event API       {api}/api/events/",
+            f"  Auth            {api}/api/auth/register/  {api}/api/auth/login/",
+            f"  Swagger UI      {api}/api/docs/   (ReDoc {api}/api/redoc/)",
+            f"  Admin           {api}/admin/      (make manage ARGS=createsuperuser)",
+            f"  Health          {api}/healthz  {api}/readyz",
+            "Stop with Ctrl-C.",
+        ]
+    )
+
+
+def main() -> int:
+    ports = Ports(
+        event_api=int(os.environ.get("EVENT_API_PORT", "8000")),
+        notifications=int(os.environ.get("NOTIFICATIONS_PORT", "8001")),
+    )
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
+    with mongodb(data_dir=DATA_DIR, port=port) as uri:
+        env["MONGODB_URI"] = uri
+        for command, cwd in migrate_commands():
+            subprocess.run(command, cwd=cwd, env=env, check=True)
+        manager = Manager()
+        for spec in process_specs(ports):
+            manager.add_process(spec.name, spec.shell_command, env=env, cwd=str(spec.cwd))
+        print(banner(ports), flush=True)
+        manager.loop()
+        return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,6 +7,7 @@ message that one side accepts the other side accepts too. The JSON Schema in
 explains it with examples.
 """
 
+import copy
 import json
 import uuid
 from datetime import UTC, datetime
@@ -64,8 +65,8 @@ def build_message(
         "type": message_type,
         "version": SCHEMA_VERSION,
         "occurred_at": isoformat_utc(occurred_at or datetime.now(UTC)),
-        "actor": actor,
-        "data": data,
+        "actor": copy.deepcopy(actor),
+        "data": copy.deepcopy(data),
     }
     return validate_message(message)
 

@@ -4,11 +4,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError
 from django_ratelimit.core import get_usage
-from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.exceptions import Conflict, RateLimited
+from core.exceptions import Conflict, RateLimited, Unauthorized
 
 from .client_ip import client_ip_key
 from .tokens import EXPIRES_IN, TOKEN_TYPE, issue_tokens
@@ -51,7 +50,7 @@ def log_in(
         check_login_rate(request)
     user = authenticate(request, username=username, email=email, password=password)
     if user is None:
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS, "invalid_credentials")
+        raise Unauthorized(INVALID_CREDENTIALS, "invalid_credentials")
     return issue_tokens(user)
 
 
@@ -60,5 +59,5 @@ def refresh_access_token(refresh: str) -> dict:
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
-        raise exceptions.AuthenticationFailed(str(exc), "token_not_valid") from None
+        raise Unauthorized(str(exc), "token_not_valid") from None
     return {"access": str(token.access_token), "token_type": TOKEN_TYPE, "expires_in": EXPIRES_IN}

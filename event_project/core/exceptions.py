@@ -36,6 +36,14 @@ class NotFound(ApiError):
     default_detail = "Not found."
 
 
+class Unauthorized(ApiError):
+    """Credentials were presented and are wrong (login, refresh): 401 on views without authenticators."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "invalid_credentials"
+    default_detail = "Invalid credentials."
+
+
 class Forbidden(ApiError):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"

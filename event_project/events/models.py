@@ -5,7 +5,7 @@ from django.db import models
 from django_mongodb_backend.fields import ArrayField
 
 from .geo import GeoPointField, GeoSphereIndex
-from .search import title_words
+from .search import title_prefixes
 
 
 class EventStatus(models.TextChoices):
@@ -18,8 +18,8 @@ class Event(models.Model):
     """Something that happens at a place and time, created by a user."""
 
     title = models.CharField(max_length=100)
-    # Lower-cased words of the title, for the indexed word-prefix title search.
-    title_words = ArrayField(models.CharField(max_length=100), default=list, editable=False)
+    # Prefixes of the title's lower-cased words, for the indexed title search (see search.py).
+    title_prefixes = ArrayField(models.CharField(max_length=30), default=list, editable=False)
     description = models.TextField()
     location = models.CharField(max_length=255)
     start_time = models.DateTimeField()
@@ -40,15 +40,15 @@ class Event(models.Model):
             models.Index(fields=["status", "start_time"], name="event_status_start"),
             models.Index(fields=["created_by", "start_time"], name="event_creator_start"),
             models.Index(fields=["tags", "start_time"], name="event_tags_start"),
-            models.Index(fields=["title_words", "start_time"], name="event_title_words_start"),
+            models.Index(fields=["title_prefixes", "start_time"], name="event_title_prefix_start"),
             GeoSphereIndex(fields=["coordinates"], name="event_coordinates_geo"),
         ]
 
     def save(self, *args, **kwargs):
-        self.title_words = title_words(self.title)
+        self.title_prefixes = title_prefixes(self.title)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "title" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "title_words"}
+            kwargs["update_fields"] = {*update_fields, "title_prefixes"}
         super().save(*args, **kwargs)
 
     def __str__(self):

@@ -1,9 +1,10 @@
-"""Title search: case-insensitive word-prefix matching served by a multikey index.
+"""Title search: case-insensitive word-prefix matching, answered from an index.
 
-A title is stored with the lower-cased list of its words; `?search=conf ber`
+A title is stored with every prefix of each of its lower-cased words
+(`title_prefixes`, capped at MAX_PREFIX characters). `?search=conf ber`
 matches events whose title has a word starting with "conf" and one starting
-with "ber". An anchored regex on an indexed array is an index range scan in
-MongoDB, unlike a free `icontains`, which reads every document.
+with "ber", as equality matches on a multikey index: an index lookup on any
+MongoDB server, unlike `icontains` (a regex that reads every document).
 """
 
 import re
@@ -12,35 +13,46 @@ from django.db import models
 from django_mongodb_backend.fields import ArrayField
 
 WORD = re.compile(r"\w+", re.UNICODE)
+MAX_PREFIX = 30
 MAX_SEARCH_WORDS = 5
 
 
-def title_words(title: str) -> list[str]:
-    """The distinct lower-cased words of `title`, in order."""
-    return list(dict.fromkeys(WORD.findall((title or "").lower())))
+def words(text: str) -> list[str]:
+    """The distinct lower-cased words of `text`, in order."""
+    return list(dict.fromkeys(WORD.findall((text or "").lower())))
+
+
+def title_prefixes(title: str) -> list[str]:
+    """Every prefix (1..MAX_PREFIX characters) of every word of `title`."""
+    prefixes: dict[str, None] = {}
+    for word in words(title):
+        for end in range(1, min(len(word), MAX_PREFIX) + 1):
+            prefixes.setdefault(word[:end], None)
+    return list(prefixes)
 
 
 def search_prefixes(term: str) -> list[str]:
-    """The words of a search term, lower-cased; empty when it has none."""
-    return title_words(term)[:MAX_SEARCH_WORDS]
+    """The words of a search term as stored prefixes; empty when it has none."""
+    return [word[:MAX_PREFIX] for word in words(term)[:MAX_SEARCH_WORDS]]
 
 
-class HasWordPrefixes(models.Lookup):
-    """`title_words__has_word_prefixes=["conf", "ber"]`: every prefix starts some element."""
+class HasElement(models.Lookup):
+    """`tags__has_element="jazz"`: the array holds this element.
 
-    lookup_name = "has_word_prefixes"
+    Emits `{tags: "jazz"}`, which every MongoDB server answers from the
+    multikey index; Django's `tags__contains=["jazz"]` emits `$all`, which
+    SecantusDB answers with a collection scan (docs/mongodb-compat.md).
+    """
+
+    lookup_name = "has_element"
 
     def get_prep_lookup(self):
-        return list(self.rhs)
+        return self.rhs
 
     def as_mql(self, compiler, connection, as_expr=False):
         if as_expr:
-            raise NotImplementedError("has_word_prefixes cannot be used inside an expression")
-        patterns = [{"$regex": "^" + re.escape(prefix)} for prefix in self.rhs]
-        column = self.lhs.target.column
-        if len(patterns) == 1:
-            return {column: patterns[0]}
-        return {"$and": [{column: pattern} for pattern in patterns]}
+            raise NotImplementedError("has_element cannot be used inside an expression")
+        return {self.lhs.target.column: self.rhs}
 
 
-ArrayField.register_lookup(HasWordPrefixes)
+ArrayField.register_lookup(HasElement)

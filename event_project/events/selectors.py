@@ -13,7 +13,7 @@ def event_list(*, user, filters: dict):
     if filters.get("status"):
         events = events.filter(status=filters["status"])
     if filters.get("tag"):
-        events = events.filter(tags__contains=[filters["tag"]])
+        events = events.filter(tags__has_element=filters["tag"])
     if filters.get("start_after"):
         events = events.filter(start_time__gte=filters["start_after"])
     if filters.get("start_before"):
@@ -22,7 +22,10 @@ def event_list(*, user, filters: dict):
         events = events.filter(created_by=user)
     if filters.get("search"):
         prefixes = search_prefixes(filters["search"])
-        events = events.filter(title_words__has_word_prefixes=prefixes) if prefixes else events.none()
+        if not prefixes:
+            return events.none()
+        for prefix in prefixes:
+            events = events.filter(title_prefixes__has_element=prefix)
     if filters.get("near"):
         lon, lat = filters["near"]
         events = events.filter(coordinates__within_radius=(lon, lat, filters["radius"]))

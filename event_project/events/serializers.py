@@ -21,7 +21,7 @@ class GeoPointSerializerField(serializers.Field):
     """A GeoJSON Point: `{"type": "Point", "coordinates": [longitude, latitude]}`."""
 
     default_error_messages = {
-        "invalid": 'Expected {"type": "Point", "coordinates": [longitude, latitude]}.',
+        "invalid": 'Expected {{"type": "Point", "coordinates": [longitude, latitude]}}.',
         "range": "Longitude must be within [-180, 180] and latitude within [-90, 90].",
     }
 

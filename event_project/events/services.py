@@ -20,7 +20,7 @@ def ensure_can_modify(event: Event, user) -> None:
 @transactional
 def event_create(*, user, data: dict) -> Event:
     event = Event(created_by=user, **data)
-    event.full_clean(exclude=["created_by", "title_words"], validate_unique=False)
+    event.full_clean(exclude=["created_by", "title_prefixes"], validate_unique=False)
     event.save()
     return event
 

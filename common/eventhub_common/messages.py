@@ -45,10 +45,10 @@ def _validator() -> Draft202012Validator:
 
 
 def isoformat_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `Z` suffix, the contract's only datetime form."""
+    """ISO 8601 in UTC, milliseconds and a `Z` suffix (as the REST API and MongoDB have them)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not allowed in messages")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def build_message(

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from core.db import atomic
+
 from .models import Event
 
 
@@ -13,3 +15,8 @@ class EventAdmin(admin.ModelAdmin):
     ordering = ["start_time"]
     readonly_fields = ["created_at", "updated_at"]
     raw_id_fields = ["created_by"]
+
+    def delete_queryset(self, request, queryset):
+        # Bulk deletes write their outbox records in the same transaction, like the API.
+        with atomic():
+            super().delete_queryset(request, queryset)

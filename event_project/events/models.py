@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django_mongodb_backend.fields import ArrayField
 
+from core.db import atomic
+
 from .geo import GeoPointField, GeoSphereIndex
 from .search import title_prefixes
 
@@ -14,8 +16,20 @@ class EventStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+# Fields whose changes an `event.updated` message reports.
+TRACKED_FIELDS = (
+    "title", "description", "location", "start_time", "end_time", "tags",
+    "max_attendees", "status", "attachment_url", "coordinates",
+)
+
+
 class Event(models.Model):
-    """Something that happens at a place and time, created by a user."""
+    """Something that happens at a place and time, created by a user.
+
+    `save()` and `delete()` always run in a MongoDB transaction (joining the
+    caller's, if any), so the outbox record written by the model's signals
+    commits or rolls back with the change, whoever makes it: API, admin or shell.
+    """
 
     title = models.CharField(max_length=100)
     # Prefixes of the title's lower-cased words, for the indexed title search (see search.py).
@@ -44,12 +58,29 @@ class Event(models.Model):
             GeoSphereIndex(fields=["coordinates"], name="event_coordinates_geo"),
         ]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {name: getattr(instance, name) for name in TRACKED_FIELDS if name in field_names}
+        return instance
+
+    def changed_fields(self) -> list[str]:
+        """Tracked fields whose value differs from what was loaded from the database."""
+        loaded = getattr(self, "_loaded", {})
+        return [name for name in TRACKED_FIELDS if name in loaded and loaded[name] != getattr(self, name)]
+
     def save(self, *args, **kwargs):
         self.title_prefixes = title_prefixes(self.title)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "title" in update_fields:
             kwargs["update_fields"] = {*update_fields, "title_prefixes"}
-        super().save(*args, **kwargs)
+        with atomic():
+            super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in TRACKED_FIELDS}
+
+    def delete(self, *args, **kwargs):
+        with atomic():
+            return super().delete(*args, **kwargs)
 
     def __str__(self):
         return self.title

@@ -5,10 +5,13 @@ transaction (see the `outbox` app), so a write that commits always has its
 message; these functions only decide who may do what.
 """
 
+from django.db import DatabaseError
+
 from core.db import transactional
-from core.exceptions import Forbidden
+from core.exceptions import Forbidden, NotFound
 
 from .models import Event
+from .publishing import acting_as
 
 
 def ensure_can_modify(event: Event, user) -> None:
@@ -21,7 +24,8 @@ def ensure_can_modify(event: Event, user) -> None:
 def event_create(*, user, data: dict) -> Event:
     event = Event(created_by=user, **data)
     event.full_clean(exclude=["created_by", "title_prefixes"], validate_unique=False)
-    event.save()
+    with acting_as(user):
+        event.save()
     return event
 
 
@@ -30,11 +34,23 @@ def event_update(*, event: Event, user, data: dict) -> Event:
     ensure_can_modify(event, user)
     for field, value in data.items():
         setattr(event, field, value)
-    event.save()
+    try:
+        with acting_as(user):
+            # force_update: a concurrently deleted event must stay deleted, not be re-inserted.
+            event.save(force_update=True)
+    except DatabaseError as exc:
+        if "did not affect any rows" in str(exc):
+            raise NotFound("No event with this id.") from None
+        raise
     return event
 
 
 @transactional
 def event_delete(*, event: Event, user) -> None:
     ensure_can_modify(event, user)
-    event.delete()
+    with acting_as(user):
+        # A queryset delete collects only what still exists in this transaction, so a
+        # concurrent double delete publishes one `event.deleted`, not two.
+        deleted, _ = Event.objects.filter(pk=event.pk).delete()
+    if not deleted:
+        raise NotFound("No event with this id.")

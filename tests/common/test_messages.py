@@ -37,7 +37,7 @@ def test_built_message_has_the_envelope_fields():
     assert set(message) == {"message_id", "type", "version", "occurred_at", "actor", "data"}
     assert uuid.UUID(message["message_id"]).version == 4
     assert message["version"] == 1
-    assert message["occurred_at"] == "2027-01-02T03:04:05Z"
+    assert message["occurred_at"] == "2027-01-02T03:04:05.000Z"
 
 
 def test_round_trip_through_bytes():

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "events",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -154,5 +155,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pymongo": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pymongo": {"level": "WARNING"},
+        "pika": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,38 @@
+"""`manage.py publish_outbox`: run the outbox relay until SIGTERM or Ctrl-C."""
+
+import logging
+import signal
+
+from django.core.management.base import BaseCommand
+from eventhub_common.env import env_float
+from eventhub_common.topology import amqp_url_from_env, topology_from_env
+
+from outbox.broker import ConfirmingPublisher
+from outbox.checks import require_transactions
+from outbox.relay import OutboxRelay, RelaySettings
+
+logger = logging.getLogger("outbox.relay")
+
+
+class Command(BaseCommand):
+    help = "Publish outbox records to RabbitMQ in commit order, with publisher confirms."
+
+    def handle(self, *args, **options):
+        require_transactions()
+        relay = OutboxRelay(
+            ConfirmingPublisher(amqp_url_from_env(), topology_from_env()),
+            RelaySettings(
+                lease_seconds=env_float("OUTBOX_LEASE_SECONDS", 10.0),
+                fallback_poll_seconds=env_float("OUTBOX_FALLBACK_POLL_SECONDS", 5.0),
+            ),
+        )
+
+        def shut_down(signum, frame):
+            logger.info("received %s; finishing the current batch", signal.Signals(signum).name)
+            relay.stop()
+
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
+        logger.info("outbox relay %s starting", relay.owner)
+        relay.run()
+        logger.info("outbox relay stopped after publishing %d message(s)", relay.published_count)

@@ -1,0 +1,213 @@
+"""The outbox relay: pending records to RabbitMQ, in commit order, marked sent only after a confirm.
+
+How it keeps its promises:
+
+- **Commit order and low latency.** The relay follows a MongoDB change stream
+  on the outbox collection; change streams deliver inserts in commit order
+  within milliseconds. It opens the stream *before* draining the backlog, so
+  nothing committed in between is missed; each batch is re-read with
+  `status: pending`, so nothing already sent is published again.
+- **At-least-once.** A record is marked sent only after the broker confirmed
+  it. A crash between the confirm and the mark re-publishes it on restart with
+  the same `message_id`, which consumers use to drop the duplicate.
+- **Outages.** Any broker or database error closes the connection and the
+  relay retries with capped exponential backoff; records wait in the outbox.
+- **Several relays.** Only the holder of a lease (a document in MongoDB,
+  renewed every few seconds) publishes; the others wait to take over. The
+  lease also stores the change stream's resume token, so a new holder resumes
+  where the last one stopped.
+- **Fallback.** Every `fallback_poll_seconds` the backlog is scanned anyway,
+  in case a change event was missed (e.g. after an expired resume token).
+"""
+
+import logging
+import random
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+
+from .broker import BROKER_ERRORS, ConfirmingPublisher
+from .models import OutboxMessage, OutboxStatus, RelayLease
+
+logger = logging.getLogger(__name__)
+
+LEASE_NAME = "outbox-relay"
+
+
+@dataclass
+class RelaySettings:
+    lease_seconds: float = 10.0
+    fallback_poll_seconds: float = 5.0
+    batch_size: int = 200
+    max_backoff_seconds: float = 10.0
+    await_ms: int = 100
+
+
+class LeaseLost(Exception):
+    """Another relay holds the lease now."""
+
+
+class OutboxRelay:
+    """Publishes the outbox; `run()` loops until `stop()` is called."""
+
+    def __init__(self, publisher: ConfirmingPublisher, settings: RelaySettings | None = None, owner: str | None = None):
+        self.publisher = publisher
+        self.settings = settings or RelaySettings()
+        self.owner = owner or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        database = connection.database
+        self.outbox = database[OutboxMessage._meta.db_table]
+        self.leases = database[RelayLease._meta.db_table]
+        self.published_count = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> None:
+        backoff = 0.0
+        while not self.stopping:
+            try:
+                if not self._acquire_lease():
+                    self._stop.wait(self.settings.lease_seconds / 3)
+                    continue
+                self.publisher.connect()
+                backoff = 0.0
+                self._lead()
+            except LeaseLost:
+                logger.warning("lease lost to another relay; standing by")
+            except (*BROKER_ERRORS, PyMongoError) as exc:
+                backoff = min(self.settings.max_backoff_seconds, max(0.25, backoff * 2))
+                delay = backoff * random.uniform(0.5, 1.0)
+                logger.warning("relay error (%s: %s); retrying in %.2fs", exc.__class__.__name__, exc, delay)
+                self.publisher.close()
+                self._stop.wait(delay)
+        self.publisher.close()
+        self._release_lease()
+
+    # -- leading: stream + backlog ---------------------------------------------------------------
+
+    def _lead(self) -> None:
+        token = self._lease_document().get("resume_token")
+        with self._open_stream(token) as stream:
+            self.drain_backlog()
+            last_poll = last_renew = time.monotonic()
+            while not self.stopping:
+                ids = self._next_batch_ids(stream)
+                if ids:
+                    self._publish_ids(ids)
+                now = time.monotonic()
+                if now - last_renew >= self.settings.lease_seconds / 3:
+                    self._renew_lease(stream.resume_token)
+                    self.publisher.keep_alive()
+                    last_renew = now
+                if not ids and now - last_poll >= self.settings.fallback_poll_seconds:
+                    self.drain_backlog()
+                    last_poll = now
+
+    def _open_stream(self, token):
+        pipeline = [{"$match": {"operationType": "insert"}}]
+        options = {"max_await_time_ms": self.settings.await_ms, "batch_size": self.settings.batch_size}
+        if token:
+            try:
+                return self.outbox.watch(pipeline, resume_after=token, **options)
+            except OperationFailure as exc:
+                logger.warning("resume token no longer valid (%s); falling back to a backlog scan", exc)
+        return self.outbox.watch(pipeline, **options)
+
+    def _next_batch_ids(self, stream) -> list:
+        ids = []
+        while len(ids) < self.settings.batch_size and not self.stopping:
+            change = stream.try_next()
+            if change is None:
+                break
+            ids.append(change["documentKey"]["_id"])
+        return ids
+
+    def drain_backlog(self) -> int:
+        """Publish every pending record, oldest first; return how many were published."""
+        total = 0
+        while not self.stopping:
+            ids = [
+                doc["_id"]
+                for doc in self.outbox.find({"status": OutboxStatus.PENDING}, {"_id": 1})
+                .sort([("created_at", 1), ("_id", 1)])
+                .limit(self.settings.batch_size)
+            ]
+            if not ids:
+                return total
+            total += self._publish_ids(ids)
+        return total
+
+    def _publish_ids(self, ids: list) -> int:
+        """Publish the still-pending records among `ids`, in the given order, then mark them sent."""
+        pending = {doc["_id"]: doc for doc in self.outbox.find({"_id": {"$in": ids}, "status": OutboxStatus.PENDING})}
+        published = []
+        try:
+            for record_id in ids:
+                record = pending.get(record_id)
+                if record is None:
+                    continue
+                self.publisher.publish(record["body"])
+                published.append(record_id)
+        finally:
+            # Mark what the broker confirmed even when a later publish failed.
+            if published:
+                self._mark_sent(published)
+        return len(published)
+
+    def _mark_sent(self, ids: list) -> None:
+        self.outbox.update_many(
+            {"_id": {"$in": ids}, "status": OutboxStatus.PENDING},
+            {"$set": {"status": OutboxStatus.SENT, "sent_at": datetime.now(UTC)}},
+        )
+        self.published_count += len(ids)
+        logger.debug("published %d message(s)", len(ids))
+
+    # -- the lease -----------------------------------------------------------------------------
+
+    def _lease_document(self) -> dict:
+        return self.leases.find_one({"name": LEASE_NAME}) or {}
+
+    def _acquire_lease(self) -> bool:
+        now = datetime.now(UTC)
+        try:
+            document = self.leases.find_one_and_update(
+                {
+                    "name": LEASE_NAME,
+                    "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}, {"expires_at": None}],
+                },
+                {"$set": {"owner": self.owner, "expires_at": now + timedelta(seconds=self.settings.lease_seconds)}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            return False
+        return document is not None and document.get("owner") == self.owner
+
+    def _renew_lease(self, resume_token) -> None:
+        now = datetime.now(UTC)
+        update = {"expires_at": now + timedelta(seconds=self.settings.lease_seconds)}
+        if resume_token is not None:
+            update["resume_token"] = resume_token
+        result = self.leases.update_one({"name": LEASE_NAME, "owner": self.owner}, {"$set": update})
+        if result.matched_count == 0:
+            raise LeaseLost()
+
+    def _release_lease(self) -> None:
+        try:
+            self.leases.update_one({"name": LEASE_NAME, "owner": self.owner}, {"$set": {"expires_at": None}})
+        except PyMongoError:
+            pass

@@ -1,0 +1,228 @@
+"""Reliable publishing: every event change reaches RabbitMQ once, in commit order, through outages and crashes."""
+
+import os
+import threading
+import time
+
+import pytest
+from eventhub_common.messages import validate_message
+from eventhub_common.topology import amqp_url_from_env
+
+from .broker_helpers import CLOSED_PORT_URL, QueueReader, RelayThread, private_topology
+from .factories import event_payload, make_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def topology():
+    return private_topology(os.environ.get("BROKER_NAMESPACE", "eventhub-test"))
+
+
+@pytest.fixture
+def reader(topology):
+    reader = QueueReader(topology)
+    yield reader
+    reader.delete()
+
+
+@pytest.fixture
+def relays(topology):
+    started = []
+
+    def start(**kwargs) -> RelayThread:
+        relay = RelayThread(topology, **kwargs).start()
+        started.append(relay)
+        return relay
+
+    yield start
+    for relay in started:
+        relay.stop()
+
+
+def pending_count() -> int:
+    from outbox.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(status="pending").count()
+
+
+def test_create_update_delete_each_publish_exactly_one_valid_message(auth_client, user, reader, relays):
+    relays()
+    created = auth_client.post("/api/events/", event_payload(title="Launch"), format="json").json()
+    auth_client.patch(f"/api/events/{created['id']}/", {"title": "Launch party", "status": "canceled"}, format="json")
+    auth_client.delete(f"/api/events/{created['id']}/")
+
+    messages = reader.read(3)
+    assert [key for key, _, _ in messages] == ["event.created", "event.updated", "event.deleted"]
+    for routing_key, body, properties in messages:
+        validate_message(body)
+        assert body["type"] == routing_key
+        assert properties.message_id == body["message_id"]
+        assert properties.delivery_mode == 2
+        assert body["actor"] == {"id": str(user.pk), "username": user.username}
+        assert body["data"]["id"] == created["id"]
+        assert body["data"]["created_by"] == {"id": str(user.pk), "username": user.username}
+    created_body, updated_body, deleted_body = (body for _, body, _ in messages)
+    assert created_body["data"]["title"] == "Launch"
+    assert created_body["data"]["start_time"] == created["start_time"]
+    assert updated_body["data"]["title"] == "Launch party"
+    assert sorted(updated_body["data"]["changed_fields"]) == ["status", "title"]
+    assert deleted_body["data"]["status"] == "canceled"
+    assert len({body["message_id"] for _, body, _ in messages}) == 3
+    reader.assert_empty()
+    assert pending_count() == 0
+
+
+def test_failed_requests_publish_nothing(auth_client, other_client, user, reader, relays):
+    relays()
+    event = make_event(user)
+    reader.read(1)
+    other_client.patch(f"/api/events/{event.pk}/", {"title": "hijack"}, format="json")
+    auth_client.patch(f"/api/events/{event.pk}/", {"title": ""}, format="json")
+    auth_client.post("/api/events/", event_payload(title=""), format="json")
+    reader.assert_empty(wait=1.0)
+
+
+def test_event_and_outbox_record_commit_or_roll_back_together(auth_client, monkeypatch):
+    from events.models import Event
+    from outbox import services as outbox_services
+
+    def broken_enqueue(message):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr("events.publishing.enqueue", broken_enqueue)
+    response = auth_client.post("/api/events/", event_payload(title="Never stored"), format="json")
+    assert response.status_code == 500
+    assert not Event.objects.filter(title="Never stored").exists()
+    assert outbox_services.backlog()["pending"] == 0
+
+
+def test_concurrent_updates_arrive_in_commit_order(user, reader, relays):
+    """Each update reads the title's counter and writes counter+1 in one transaction, so
+    commit order is v1, v2, ... vN; the messages must say the same."""
+    from core.db import transactional
+    from events.models import Event
+    from events.publishing import acting_as
+
+    event = make_event(user, title="v0")
+    event_id = event.pk
+
+    @transactional(attempts=50)
+    def bump():
+        current = Event.objects.get(pk=event_id)
+        current.title = f"v{int(current.title[1:]) + 1}"
+        with acting_as(user):
+            current.save(force_update=True)
+
+    workers, per_worker = 4, 5
+    threads = [threading.Thread(target=lambda: [bump() for _ in range(per_worker)]) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = workers * per_worker
+    assert Event.objects.get(pk=event_id).title == f"v{total}"
+
+    relays()
+    messages = reader.read(1 + total, timeout=20)
+    titles = [body["data"]["title"] for _, body, _ in messages]
+    assert titles == [f"v{n}" for n in range(total + 1)]
+
+
+def test_writes_succeed_while_the_broker_is_down_and_all_arrive_in_order_later(auth_client, reader, relays):
+    relay = relays(url=CLOSED_PORT_URL)
+    titles = [f"offline {n}" for n in range(5)]
+    for title in titles:
+        assert auth_client.post("/api/events/", event_payload(title=title), format="json").status_code == 201
+    time.sleep(1.5)  # the relay keeps failing to connect meanwhile
+    assert pending_count() == 5
+    assert relay.error is None
+
+    relay.relay.publisher.url = amqp_url_from_env()  # the broker is back
+    messages = reader.read(5, timeout=15)
+    assert [body["data"]["title"] for _, body, _ in messages] == titles
+    reader.assert_empty()
+
+
+class SimulatedCrash(BaseException):
+    """Stands in for the process dying: nothing after it runs."""
+
+
+def test_crash_between_publish_and_mark_republishes_with_the_same_message_id(user, reader, relays, monkeypatch):
+    from outbox.relay import OutboxRelay
+
+    original_mark_sent = OutboxRelay._mark_sent
+
+    def crash(self, ids):
+        raise SimulatedCrash()
+
+    monkeypatch.setattr(OutboxRelay, "_mark_sent", crash)
+    crashed = relays()
+    make_event(user, title="survivor")
+    first = reader.read(1)
+    crashed.thread.join(timeout=10)
+    assert isinstance(crashed.error, SimulatedCrash)
+    assert pending_count() == 1
+
+    monkeypatch.setattr(OutboxRelay, "_mark_sent", original_mark_sent)
+    from outbox.models import RelayLease
+
+    RelayLease.objects.update(expires_at=None)  # the dead process's lease would expire on its own
+    relays()
+    second = reader.read(1)
+    assert second[0][1]["message_id"] == first[0][1]["message_id"]
+    assert second[0][1]["data"]["title"] == "survivor"
+    reader.assert_empty()
+    deadline = time.monotonic() + 5
+    while pending_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pending_count() == 0
+
+
+def test_two_relays_publish_each_record_once(user, reader, relays):
+    relays()
+    relays()
+    for n in range(10):
+        make_event(user, title=f"event {n}")
+    messages = reader.read(10)
+    assert [body["data"]["title"] for _, body, _ in messages] == [f"event {n}" for n in range(10)]
+    reader.assert_empty(wait=1.5)
+
+
+def test_relay_wakes_on_commit_not_on_a_poll(user, reader, relays):
+    relays(fallback_poll_seconds=30)
+    time.sleep(0.5)
+    started = time.monotonic()
+    make_event(user, title="fast")
+    reader.read(1, timeout=5)
+    assert time.monotonic() - started < 2  # far below the 30 s fallback poll
+
+
+def test_standalone_mongodb_without_transactions_fails_loudly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connection
+
+    from outbox.checks import require_transactions
+
+    require_transactions()
+    monkeypatch.setitem(connection.features.__dict__, "_supports_transactions", False)
+    with pytest.raises(ImproperlyConfigured, match="does not support transactions"):
+        require_transactions()
+
+
+def test_prune_deletes_only_old_sent_records_and_backlog_reports_pending(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outbox.models import OutboxMessage
+    from outbox.services import backlog, prune_sent
+
+    for n in range(3):
+        make_event(user, title=f"e{n}")
+    records = list(OutboxMessage.objects.order_by("created_at"))
+    OutboxMessage.objects.filter(pk=records[0].pk).update(status="sent", sent_at=timezone.now() - timedelta(days=10))
+    OutboxMessage.objects.filter(pk=records[1].pk).update(status="sent", sent_at=timezone.now())
+    assert backlog()["pending"] == 1
+    assert prune_sent(timedelta(days=3)) == 1
+    assert OutboxMessage.objects.count() == 2

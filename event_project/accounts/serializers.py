@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_mongodb_extensions.rest_framework.serializers import MongoModelSerializer
 from rest_framework import serializers
 
+from core.fields import UtcDateTimeField
+
 from .validators import USERNAME_PATTERN
 
 User = get_user_model()
@@ -13,6 +15,9 @@ User = get_user_model()
 
 class UserSerializer(MongoModelSerializer):
     """A user as the API shows it: never a password or its hash."""
+
+    created_at = UtcDateTimeField(read_only=True)
+    updated_at = UtcDateTimeField(read_only=True)
 
     class Meta:
         model = User

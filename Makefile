@@ -23,6 +23,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m manage_scripts.test $(ARGS)
 
+bench: $(STAMP)
+	$(PY) -m manage_scripts.bench $(ARGS)
+
 # `make manage SERVICE=event_project ARGS="createsuperuser"` (needs MONGODB_URI of a running system).
 SERVICE ?= event_project
 manage: $(STAMP)

@@ -1,6 +1,7 @@
 """The run command: the whole system in the foreground until Ctrl-C or SIGTERM.
 
-Starts the embedded MongoDB (unless MONGODB_URI is set), applies migrations,
+Checks RabbitMQ (starting a local one if needed), starts the embedded MongoDB
+(unless MONGODB_URI is set), applies migrations of both services,
 then supervises every process of `system.process_specs` with honcho, which
 prefixes each log line with the process name and stops all children when
 one exits or a signal arrives.
@@ -13,6 +14,7 @@ import sys
 from honcho.manager import Manager
 
 from .embedded_mongo import REPO_ROOT, mongodb
+from .rabbitmq import ensure_rabbitmq
 from .system import Ports, migrate_commands, process_specs
 
 DATA_DIR = REPO_ROOT / "var" / "mongodb"
@@ -20,6 +22,7 @@ DATA_DIR = REPO_ROOT / "var" / "mongodb"
 
 def banner(ports: Ports) -> str:
     api = f"http://127.0.0.1:{ports.event_api}"
+    notify = f"http://127.0.0.1:{ports.notifications}"
     return "\n".join(
         [
             "EventHub is starting:",
@@ -28,6 +31,9 @@ def banner(ports: Ports) -> str:
             f"  Swagger UI      {api}/api/docs/   (ReDoc {api}/api/redoc/)",
             f"  Admin           {api}/admin/      (make manage ARGS=createsuperuser)",
             f"  Health          {api}/healthz  {api}/readyz",
+            f"  Notifications   {notify}/api/notifications/   (Swagger {notify}/api/docs/)",
+            f"  WebSocket       ws://127.0.0.1:{ports.notifications}/ws/notifications/?token=<access token>",
+            f"  Browser client  {notify}/",
             "Stop with Ctrl-C.",
         ]
     )
@@ -42,6 +48,7 @@ def main() -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.setdefault("PYTHONUNBUFFERED", "1")
     port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
+    ensure_rabbitmq()
     with mongodb(data_dir=DATA_DIR, port=port) as uri:
         env["MONGODB_URI"] = uri
         for command, cwd in migrate_commands():

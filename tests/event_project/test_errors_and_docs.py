@@ -82,3 +82,12 @@ def test_browsable_api_renders_for_a_browser(auth_client):
     response = auth_client.get("/api/events/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_browser_client_origin_may_call_the_api_cross_origin(api_client):
+    response = api_client.options(
+        "/api/auth/login/", HTTP_ORIGIN="http://127.0.0.1:8001", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert response["Access-Control-Allow-Origin"] == "http://127.0.0.1:8001"
+    other = api_client.options("/api/auth/login/", HTTP_ORIGIN="http://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "Access-Control-Allow-Origin" not in other

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_mongodb_backend",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +89,11 @@ LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = False
+
+# The browser client is served by the notification service (another origin) and calls this API
+# with bearer tokens (no cookies), so only its origin needs to be allowed.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:8001", "http://localhost:8001"])
+CORS_URLS_REGEX = r"^/api/.*$"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

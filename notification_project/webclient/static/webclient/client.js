@@ -1,0 +1,272 @@
+// EventHub browser client: log in, receive live notifications, manage subscriptions and history.
+// Plain JavaScript, no build step. The access token lives in sessionStorage for this tab only.
+"use strict";
+
+const EVENT_API = document.body.dataset.eventApi.replace(/\/$/, "");
+const WS_URL = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/notifications/`;
+const $ = (selector) => document.querySelector(selector);
+
+const state = {
+  token: sessionStorage.getItem("access"),
+  username: sessionStorage.getItem("username"),
+  socket: null,
+  lastNotificationId: sessionStorage.getItem("lastNotificationId"),
+  seen: new Set(),
+  reconnectDelay: 500,
+  reconnectTimer: null,
+  subscriptions: new Set(),
+  historyNext: null,
+};
+
+// ---- HTTP ---------------------------------------------------------------------------------
+
+async function api(url, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && state.token) {
+    logOut("Your session expired; please log in again.");
+    throw new Error("unauthenticated");
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data && data.error ? data.error : { message: response.statusText };
+    const details = error.details ? " " + Object.entries(error.details).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("; ") : "";
+    throw new Error(error.message + details);
+  }
+  return data;
+}
+
+// ---- session ------------------------------------------------------------------------------
+
+async function logIn(login, password) {
+  const body = login.includes("@") ? { email: login, password } : { username: login, password };
+  state.token = null;
+  const tokens = await api(`${EVENT_API}/api/auth/login/`, { method: "POST", body });
+  state.token = tokens.access;
+  const me = await api(`${EVENT_API}/api/auth/me/`);
+  state.username = me.username;
+  sessionStorage.setItem("access", state.token);
+  sessionStorage.setItem("username", state.username);
+  start();
+}
+
+function logOut(message) {
+  sessionStorage.clear();
+  state.token = null;
+  state.lastNotificationId = null;
+  if (state.socket) state.socket.close(1000);
+  clearTimeout(state.reconnectTimer);
+  $("#app").hidden = true;
+  $("#login-panel").hidden = false;
+  $("#logout").hidden = true;
+  $("#whoami").textContent = "";
+  $("#login-error").textContent = message || "";
+  setConnection("offline");
+}
+
+function start() {
+  $("#login-panel").hidden = true;
+  $("#app").hidden = false;
+  $("#logout").hidden = false;
+  $("#whoami").textContent = state.username;
+  connect();
+  loadSubscriptions().then(loadEvents);
+  loadHistory(true);
+}
+
+// ---- WebSocket with automatic reconnection and missed-notification recovery ----------------
+
+function setConnection(status) {
+  const badge = $("#connection");
+  badge.textContent = status;
+  badge.className = `badge ${status}`;
+}
+
+function connect() {
+  if (!state.token) return;
+  const params = new URLSearchParams({ token: state.token });
+  if (state.lastNotificationId) params.set("since", state.lastNotificationId);
+  setConnection("connecting");
+  const socket = new WebSocket(`${WS_URL}?${params}`);
+  state.socket = socket;
+  socket.onopen = () => {
+    state.reconnectDelay = 500;
+    setConnection("online");
+  };
+  socket.onmessage = (frame) => handleFrame(JSON.parse(frame.data));
+  socket.onclose = (event) => {
+    if (state.socket !== socket) return;
+    setConnection("offline");
+    if (!state.token || event.code === 1000) return;
+    if (event.code === 4001) {
+      logOut("Your session expired; please log in again.");
+      return;
+    }
+    state.reconnectTimer = setTimeout(connect, state.reconnectDelay);
+    state.reconnectDelay = Math.min(state.reconnectDelay * 2, 15000);
+  };
+}
+
+function handleFrame(message) {
+  if (message.type !== "notification") return; // acks, pongs and errors need no display
+  if (message.id && state.seen.has(message.id)) return;
+  if (message.id) {
+    state.seen.add(message.id);
+    state.lastNotificationId = message.id;
+    sessionStorage.setItem("lastNotificationId", message.id);
+  }
+  $("#live").prepend(notificationItem(message, false));
+  $("#live-count").textContent = $("#live").children.length;
+  $("#history").prepend(notificationItem(message, true));
+  if (message.notification_type !== "event.updated") loadEvents();
+}
+
+function notificationItem(notification, withReadButton) {
+  const li = document.createElement("li");
+  li.dataset.id = notification.id || "";
+  const unread = withReadButton && !notification.read;
+  if (unread) li.classList.add("unread");
+  const text = document.createElement("span");
+  const kind = document.createElement("span");
+  kind.className = `kind ${notification.event.action}`;
+  kind.textContent = notification.event.action;
+  const title = document.createElement("strong");
+  title.textContent = notification.event.title;
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = ` by ${notification.user} · ${new Date(notification.event.timestamp).toLocaleString()}`;
+  text.append(kind, title, meta);
+  li.append(text);
+  if (unread && notification.id) {
+    const button = document.createElement("button");
+    button.className = "small secondary";
+    button.textContent = "Mark read";
+    button.onclick = async () => {
+      await api(`/api/notifications/${notification.id}/read/`, { method: "POST" });
+      li.classList.remove("unread");
+      button.remove();
+    };
+    li.append(button);
+  }
+  return li;
+}
+
+// ---- history ----------------------------------------------------------------------------
+
+async function loadHistory(reset) {
+  const unread = $("#unread-only").checked ? "&unread=true" : "";
+  const url = reset ? `/api/notifications/?page_size=20${unread}` : state.historyNext;
+  if (!url) return;
+  const page = await api(url);
+  if (reset) $("#history").replaceChildren();
+  for (const item of page.results) $("#history").append(notificationItem(item, true));
+  state.historyNext = page.next;
+  $("#history-more").hidden = !page.next;
+}
+
+// ---- events and subscriptions -------------------------------------------------------------
+
+async function loadSubscriptions() {
+  const page = await api("/api/subscriptions/");
+  const items = Array.isArray(page) ? page : page.results;
+  state.subscriptions = new Set(items.map((item) => item.event_id || (item.event && item.event.id)));
+}
+
+async function loadEvents() {
+  const page = await api(`${EVENT_API}/api/events/?page_size=50`);
+  const body = $("#events tbody");
+  body.replaceChildren();
+  for (const event of page.results) {
+    const row = document.createElement("tr");
+    row.dataset.id = event.id;
+    for (const text of [event.title, new Date(event.start_time).toLocaleString(), event.created_by.username]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    const action = document.createElement("td");
+    if (event.created_by.username !== state.username) {
+      const subscribed = state.subscriptions.has(event.id);
+      const button = document.createElement("button");
+      button.className = `small ${subscribed ? "secondary" : ""}`;
+      button.textContent = subscribed ? "Unsubscribe" : "Subscribe";
+      button.onclick = () => toggleSubscription(event.id, subscribed).catch(showEventsError);
+      action.append(button);
+    } else {
+      const edit = document.createElement("button");
+      edit.className = "small";
+      edit.textContent = "Rename";
+      edit.onclick = () => renameEvent(event).catch(showEventsError);
+      const remove = document.createElement("button");
+      remove.className = "small secondary";
+      remove.textContent = "Delete";
+      remove.onclick = () => api(`${EVENT_API}/api/events/${event.id}/`, { method: "DELETE" }).then(loadEvents).catch(showEventsError);
+      action.append(edit, " ", remove);
+    }
+    row.append(action);
+    body.append(row);
+  }
+}
+
+async function toggleSubscription(eventId, subscribed) {
+  await api(`/api/events/${eventId}/subscription/`, { method: subscribed ? "DELETE" : "POST" });
+  if (subscribed) state.subscriptions.delete(eventId);
+  else state.subscriptions.add(eventId);
+  await loadEvents();
+}
+
+async function renameEvent(event) {
+  const title = prompt("New title", event.title);
+  if (!title) return;
+  await api(`${EVENT_API}/api/events/${event.id}/`, { method: "PATCH", body: { title } });
+  await loadEvents();
+}
+
+async function createEvent(form) {
+  const start = new Date(Date.now() + 24 * 3600 * 1000);
+  const end = new Date(start.getTime() + 2 * 3600 * 1000);
+  await api(`${EVENT_API}/api/events/`, {
+    method: "POST",
+    body: {
+      title: form.title.value,
+      location: form.location.value,
+      description: "Created from the browser client.",
+      start_time: start.toISOString(),
+      end_time: end.toISOString(),
+    },
+  });
+  form.reset();
+  await loadEvents();
+}
+
+function showEventsError(error) {
+  $("#events-error").textContent = error.message;
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+$("#login-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  const form = submit.target;
+  $("#login-error").textContent = "";
+  logIn(form.login.value.trim(), form.password.value).catch((error) => {
+    $("#login-error").textContent = error.message;
+  });
+});
+$("#logout").addEventListener("click", () => logOut());
+$("#create-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  $("#events-error").textContent = "";
+  createEvent(submit.target).catch(showEventsError);
+});
+$("#refresh-events").addEventListener("click", () => loadEvents().catch(showEventsError));
+$("#unread-only").addEventListener("change", () => loadHistory(true));
+$("#history-more").addEventListener("click", () => loadHistory(false));
+$("#read-all").addEventListener("click", async () => {
+  await api("/api/notifications/read-all/", { method: "POST" });
+  await loadHistory(true);
+});
+
+if (state.token) start();

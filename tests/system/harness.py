@@ -1,0 +1,106 @@
+"""The whole system as real processes on free ports, for system tests.
+
+Starts exactly the processes the run command supervises (manage_scripts.system),
+each with its own log file, against the MongoDB and RabbitMQ the test runner
+provides, with private database names and a private broker namespace.
+"""
+
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from manage_scripts.embedded_mongo import free_port
+from manage_scripts.system import Ports, migrate_commands, process_specs
+
+
+class RunningSystem:
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.ports = Ports(event_api=free_port(), notifications=free_port())
+        suffix = uuid.uuid4().hex[:8]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": f"system-test-secret-{suffix}",
+            "JWT_SIGNING_KEY": f"system-test-jwt-key-{suffix}-0123456789abcdef0123456789",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_COOKIES": "false",
+            "EVENT_DB_NAME": f"system_events_{suffix}",
+            "NOTIFICATION_DB_NAME": f"system_notifications_{suffix}",
+            "BROKER_NAMESPACE": f"{os.environ.get('BROKER_NAMESPACE', 'eventhub-test')}-sys-{suffix}",
+            "CACHE_KEY_PREFIX": f"system-{suffix}",
+            "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{self.ports.notifications}",
+            "EVENT_API_WORKERS": "2",
+            "PYTHONUNBUFFERED": "1",
+            "OUTBOX_LEASE_SECONDS": "3",
+        }
+        self.specs = {spec.name: spec for spec in process_specs(self.ports)}
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    @property
+    def event_api(self) -> str:
+        return f"http://127.0.0.1:{self.ports.event_api}"
+
+    @property
+    def notifications(self) -> str:
+        return f"http://127.0.0.1:{self.ports.notifications}"
+
+    @property
+    def websocket(self) -> str:
+        return f"ws://127.0.0.1:{self.ports.notifications}/ws/notifications/"
+
+    def migrate(self) -> None:
+        for command, cwd in migrate_commands():
+            subprocess.run(command, cwd=cwd, env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def start(self, name: str) -> None:
+        spec = self.specs[name]
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(
+            spec.command, cwd=spec.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def stop(self, name: str, *, kill: bool = False) -> None:
+        process = self.processes.pop(name)
+        if kill:
+            process.kill()
+        else:
+            process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def start_all(self) -> None:
+        self.migrate()
+        for name in self.specs:
+            self.start(name)
+        self.wait_until_ready()
+
+    def wait_until_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for url in (f"{self.event_api}/readyz", f"{self.notifications}/readyz"):
+            while True:
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                for name, process in self.processes.items():
+                    if process.poll() is not None:
+                        raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} not ready after {timeout:.0f}s; logs in {self.log_dir}")
+                time.sleep(0.2)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def logs(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")

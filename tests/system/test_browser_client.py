@@ -1,0 +1,123 @@
+"""The browser client in headless Chromium: log in, live notifications, subscriptions, history, reconnection."""
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .clients import PASSWORD, register_and_log_in
+from .harness import RunningSystem
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "test-results" / "browser-client.png"
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason="Debian's chromium and chromium-driver are not installed (make test installs them when it can)",
+)
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    running = RunningSystem(tmp_path_factory.mktemp("browser-system-logs"))
+    try:
+        running.start_all()
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def wait_for(predicate, timeout=10.0, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def create_event(system, user, title) -> str:
+    start = datetime.now(UTC) + timedelta(days=5)
+    body = {
+        "title": title, "description": "browser test", "location": "Porto",
+        "start_time": start.isoformat().replace("+00:00", "Z"),
+        "end_time": (start + timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+    }
+    response = httpx.post(f"{system.event_api}/api/events/", json=body, headers=user.headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_browser_client_end_to_end(system, browser):
+    from selenium.webdriver.common.by import By
+
+    viewer = register_and_log_in(system.event_api, "viewer")
+    organiser = register_and_log_in(system.event_api, "organiser")
+    first_event = create_event(system, organiser, "Before login")
+
+    browser.get(f"{system.notifications}/")
+    browser.find_element(By.NAME, "login").send_keys("viewer")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "online", message="WebSocket online")
+    assert browser.find_element(By.ID, "whoami").text == "viewer"
+
+    # Live: a created event reaches the page.
+    create_event(system, organiser, "Live one")
+    wait_for(lambda: "Live one" in browser.find_element(By.ID, "live").text, message="live notification")
+
+    # Subscribe from the page, then an update reaches it.
+    row = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'#events tr[data-id="{first_event}"] button'), message="event row")
+    row[0].click()
+    wait_for(
+        lambda: browser.find_element(By.CSS_SELECTOR, f'#events tr[data-id="{first_event}"] button').text == "Unsubscribe",
+        message="subscribed",
+    )
+    httpx.patch(f"{system.event_api}/api/events/{first_event}/", json={"title": "Renamed"}, headers=organiser.headers)
+    wait_for(lambda: "Renamed" in browser.find_element(By.ID, "live").text, message="update notification")
+
+    # History: unread items can be marked read, one by one and all at once.
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#history li.unread button"), message="unread history")
+    browser.find_elements(By.CSS_SELECTOR, "#history li.unread button")[0].click()
+    browser.find_element(By.ID, "read-all").click()
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "#history li.unread"), message="all read")
+
+    # A dropped connection: the notification service goes away, an event is created meanwhile,
+    # and the page reconnects with `since` and shows what it missed.
+    system.stop("notifications")
+    wait_for(lambda: browser.find_element(By.ID, "connection").text != "online", message="offline")
+    create_event(system, organiser, "While you were away")
+    time.sleep(1.0)
+    system.start("notifications")
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "online", timeout=30, message="reconnected")
+    wait_for(lambda: "While you were away" in browser.find_element(By.ID, "live").text, message="missed notification")
+    live_titles = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#live li")]
+    assert sum("While you were away" in title for title in live_titles) == 1
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000

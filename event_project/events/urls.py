@@ -1,8 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import attachment_views, views
 
 urlpatterns = [
     path("", views.EventListCreateApi.as_view(), name="event-list"),
     path("<str:event_id>/", views.EventDetailApi.as_view(), name="event-detail"),
+    path("<str:event_id>/attachment/", attachment_views.EventAttachmentApi.as_view(), name="event-attachment"),
+    path(
+        "<str:event_id>/attachment/confirm/",
+        attachment_views.EventAttachmentConfirmApi.as_view(),
+        name="event-attachment-confirm",
+    ),
 ]

@@ -95,6 +95,18 @@ RATELIMIT_FAIL_OPEN = False
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://127.0.0.1:8001", "http://localhost:8001"])
 CORS_URLS_REGEX = r"^/api/.*$"
 
+# Attachments: direct browser-to-S3 uploads (AWS S3 or any S3-compatible store). Credentials come
+# from boto3's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, instance roles, ...).
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_PREFIX = env_str("S3_PREFIX", "attachments/")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")
+S3_PUBLIC_BASE_URL = env_str("S3_PUBLIC_BASE_URL", "")
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_CONTENT_TYPES = env_list(
+    "ATTACHMENT_CONTENT_TYPES", ["application/pdf", "image/png", "image/jpeg", "image/webp", "text/plain"]
+)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

@@ -37,6 +37,11 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
+def bind_host() -> str:
+    """127.0.0.1 on a dev machine; 0.0.0.0 in a container (BIND_HOST)."""
+    return os.environ.get("BIND_HOST", "127.0.0.1")
+
+
 def event_api_workers() -> int:
     return int(os.environ.get("EVENT_API_WORKERS", "2"))
 
@@ -50,7 +55,7 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
             [
                 _bin("gunicorn"),
                 "config.wsgi:application",
-                "--bind", f"127.0.0.1:{ports.event_api}",
+                "--bind", f"{bind_host()}:{ports.event_api}",
                 "--workers", str(event_api_workers()),
                 "--threads", os.environ.get("EVENT_API_THREADS", "4"),
                 "--worker-class", "gthread",
@@ -65,7 +70,7 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
         specs += [
             ProcessSpec(
                 "notifications",
-                [_bin("daphne"), "-b", "127.0.0.1", "-p", str(ports.notifications), "config.asgi:application"],
+                [_bin("daphne"), "-b", bind_host(), "-p", str(ports.notifications), "config.asgi:application"],
                 NOTIFICATION_PROJECT,
             ),
             ProcessSpec("consumer", [python, "manage.py", "consume_events"], NOTIFICATION_PROJECT),

@@ -20,6 +20,7 @@ RESULTS = REPO_ROOT / "test-results"
 # (name, test directory, PYTHONPATH entry, Django settings module)
 SUITES = [
     ("common", "tests/common", None, None),
+    ("deployment", "tests/deployment", None, None),
     ("event_project", "tests/event_project", "event_project", "config.settings.test"),
     ("notification_project", "tests/notification_project", "notification_project", "config.settings.test"),
     ("system", "tests/system", None, None),

@@ -1,0 +1,84 @@
+"""What can be checked of the container set-up without a Docker engine (none runs on dev and CI machines).
+
+The compose file validates against the Compose specification's JSON Schema; every file a Dockerfile
+copies exists; every entrypoint is strict bash that ends in `exec`; and compose starts exactly the
+processes the run command supervises.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from manage_scripts.system import Ports, process_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def test_compose_file_validates_against_the_compose_specification():
+    check = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [str(check), "--builtin-schema", "vendor.compose-spec", str(DOCKER / "compose.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_file_the_dockerfile_copies_exists():
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    sources = []
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY") and "--from=" not in line:
+            parts = [part for part in line.split()[1:] if not part.startswith("--")]
+            sources += parts[:-1]
+    assert sources
+    for source in sources:
+        assert (ROOT / source).exists(), source
+
+
+def test_runtime_image_runs_as_a_non_root_user_with_a_healthcheck():
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert re.search(r"^USER app$", runtime, re.MULTILINE)
+    assert "HEALTHCHECK" in runtime
+    assert dockerfile.count("FROM python:3.11-slim") == 2
+
+
+def test_entrypoints_are_strict_and_end_in_exec():
+    for script in (DOCKER / "bin").iterdir():
+        lines = [line for line in script.read_text().splitlines() if line and not line.startswith("#")]
+        assert "set -o errexit -o nounset -o pipefail" in lines, script.name
+        assert lines[-1].startswith("exec "), script.name
+        assert script.stat().st_mode & 0o111, f"{script.name} is not executable"
+
+
+def test_compose_starts_the_same_processes_as_the_run_command():
+    run_command_processes = {spec.name for spec in process_specs(Ports())}
+    compose_processes = set()
+    for name, service in COMPOSE["services"].items():
+        entrypoint = service.get("entrypoint")
+        if not entrypoint:
+            continue
+        script = ROOT / entrypoint[0].removeprefix("/app/")
+        assert script.exists(), f"{name}: {entrypoint}"
+        process = re.search(r"exec python -m manage_scripts.serve (\S+)", script.read_text()).group(1)
+        compose_processes.add(process)
+    assert compose_processes - {"migrate"} == run_command_processes
+
+
+def test_mongodb_runs_as_a_replica_set_so_transactions_work():
+    mongo = COMPOSE["services"]["mongo"]
+    assert "--replSet" in mongo["command"]
+    assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
+    assert "replicaSet=rs0" in COMPOSE["x-app"]["environment"]["MONGODB_URI"]
+
+
+def test_app_services_wait_for_healthy_dependencies():
+    for name in ("event-api", "outbox-relay", "notifications", "consumer"):
+        depends = COMPOSE["services"][name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"

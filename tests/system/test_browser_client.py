@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from .clients import PASSWORD, register_and_log_in
-from .harness import RunningSystem
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -19,16 +18,6 @@ pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
     reason="Debian's chromium and chromium-driver are not installed (make test installs them when it can)",
 )
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory):
-    running = RunningSystem(tmp_path_factory.mktemp("browser-system-logs"))
-    try:
-        running.start_all()
-        yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture

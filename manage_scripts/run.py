@@ -7,6 +7,7 @@ prefixes each log line with the process name and stops all children when
 one exits or a signal arrives.
 """
 
+import argparse
 import os
 import subprocess
 import sys
@@ -23,6 +24,11 @@ DATA_DIR = REPO_ROOT / "var" / "mongodb"
 def banner(ports: Ports) -> str:
     api = f"http://127.0.0.1:{ports.event_api}"
     notify = f"http://127.0.0.1:{ports.notifications}"
+    nodes = (
+        [f"  Nodes           event API on {ports.event_api_ports()}, notifications on {ports.notification_ports()}"]
+        if ports.nodes > 1
+        else []
+    )
     return "\n".join(
         [
             "EventHub is starting:",
@@ -34,15 +40,27 @@ def banner(ports: Ports) -> str:
             f"  Notifications   {notify}/api/notifications/   (Swagger {notify}/api/docs/)",
             f"  WebSocket       ws://127.0.0.1:{ports.notifications}/ws/notifications/?token=<access token>",
             f"  Browser client  {notify}/",
+            *nodes,
             "Stop with Ctrl-C.",
         ]
     )
 
 
-def main() -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--nodes", type=int, default=1,
+        help="event API nodes (ports 8000, 8010, ...), notification nodes (8001, 8002, ...) and consumers",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
     ports = Ports(
         event_api=int(os.environ.get("EVENT_API_PORT", "8000")),
         notifications=int(os.environ.get("NOTIFICATIONS_PORT", "8001")),
+        nodes=args.nodes,
     )
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -62,4 +80,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

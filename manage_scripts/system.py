@@ -18,8 +18,18 @@ NOTIFICATION_PROJECT = REPO_ROOT / "notification_project"
 
 @dataclass(frozen=True)
 class Ports:
+    """Where the HTTP processes listen. With several nodes, event API node i listens on
+    `event_api + 10*i` (8000, 8010, ...) and notification node i on `notifications + i` (8001, 8002, ...)."""
+
     event_api: int = 8000
     notifications: int = 8001
+    nodes: int = 1
+
+    def event_api_ports(self) -> list[int]:
+        return [self.event_api + 10 * i for i in range(self.nodes)]
+
+    def notification_ports(self) -> list[int]:
+        return [self.notifications + i for i in range(self.nodes)]
 
 
 @dataclass(frozen=True)
@@ -46,16 +56,20 @@ def event_api_workers() -> int:
     return int(os.environ.get("EVENT_API_WORKERS", "2"))
 
 
+def _node_name(name: str, index: int, nodes: int) -> str:
+    return name if nodes == 1 else f"{name}-{index + 1}"
+
+
 def process_specs(ports: Ports) -> list[ProcessSpec]:
-    """Every long-running process of the system."""
+    """Every long-running process of the system, `ports.nodes` of each scalable one."""
     python = sys.executable
     specs = [
         ProcessSpec(
-            "event-api",
+            _node_name("event-api", i, ports.nodes),
             [
                 _bin("gunicorn"),
                 "config.wsgi:application",
-                "--bind", f"{bind_host()}:{ports.event_api}",
+                "--bind", f"{bind_host()}:{port}",
                 "--workers", str(event_api_workers()),
                 "--threads", os.environ.get("EVENT_API_THREADS", "4"),
                 "--worker-class", "gthread",
@@ -63,17 +77,23 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
                 "--graceful-timeout", "10",
             ],
             EVENT_PROJECT,
-        ),
-        ProcessSpec("outbox-relay", [python, "manage.py", "publish_outbox"], EVENT_PROJECT),
+        )
+        for i, port in enumerate(ports.event_api_ports())
     ]
+    # One relay publishes at a time (a lease in MongoDB), so one is enough; more would only stand by.
+    specs.append(ProcessSpec("outbox-relay", [python, "manage.py", "publish_outbox"], EVENT_PROJECT))
     if (NOTIFICATION_PROJECT / "manage.py").exists():
         specs += [
             ProcessSpec(
-                "notifications",
-                [_bin("daphne"), "-b", bind_host(), "-p", str(ports.notifications), "config.asgi:application"],
+                _node_name("notifications", i, ports.nodes),
+                [_bin("daphne"), "-b", bind_host(), "-p", str(port), "config.asgi:application"],
                 NOTIFICATION_PROJECT,
-            ),
-            ProcessSpec("consumer", [python, "manage.py", "consume_events"], NOTIFICATION_PROJECT),
+            )
+            for i, port in enumerate(ports.notification_ports())
+        ]
+        specs += [
+            ProcessSpec(_node_name("consumer", i, ports.nodes), [python, "manage.py", "consume_events"], NOTIFICATION_PROJECT)
+            for i in range(ports.nodes)
         ]
     return specs
 

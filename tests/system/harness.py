@@ -6,6 +6,7 @@ provides, with private database names and a private broker namespace.
 """
 
 import os
+import random
 import subprocess
 import time
 import uuid
@@ -17,10 +18,22 @@ from manage_scripts.embedded_mongo import free_port
 from manage_scripts.system import Ports, migrate_commands, process_specs
 
 
+def free_port_layout(nodes: int) -> Ports:
+    """Free ports for `nodes` event API and notification nodes in the layout Ports describes."""
+    if nodes == 1:
+        return Ports(event_api=free_port(), notifications=free_port())
+    while True:
+        base = random.randrange(20000, 60000, 100)
+        ports = Ports(event_api=base, notifications=base + 50, nodes=nodes)
+        wanted = ports.event_api_ports() + ports.notification_ports()
+        if all(free_port(port) == port for port in wanted):
+            return ports
+
+
 class RunningSystem:
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, nodes: int = 1):
         self.log_dir = log_dir
-        self.ports = Ports(event_api=free_port(), notifications=free_port())
+        self.ports = free_port_layout(nodes)
         suffix = uuid.uuid4().hex[:8]
         self.env = {
             **os.environ,
@@ -53,6 +66,14 @@ class RunningSystem:
     def websocket(self) -> str:
         return f"ws://127.0.0.1:{self.ports.notifications}/ws/notifications/"
 
+    @property
+    def event_api_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports.event_api_ports()]
+
+    @property
+    def websocket_urls(self) -> list[str]:
+        return [f"ws://127.0.0.1:{port}/ws/notifications/" for port in self.ports.notification_ports()]
+
     def migrate(self) -> None:
         for command, cwd in migrate_commands():
             subprocess.run(command, cwd=cwd, env=self.env, check=True, stdout=subprocess.DEVNULL)
@@ -84,7 +105,9 @@ class RunningSystem:
 
     def wait_until_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        for url in (f"{self.event_api}/readyz", f"{self.notifications}/readyz"):
+        urls = [f"{url}/readyz" for url in self.event_api_urls]
+        urls += [f"http://127.0.0.1:{port}/readyz" for port in self.ports.notification_ports()]
+        for url in urls:
             while True:
                 try:
                     if httpx.get(url, timeout=2).status_code == 200:

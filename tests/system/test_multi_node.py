@@ -1,0 +1,59 @@
+"""Two event API nodes, two notification nodes and two consumers sharing one RabbitMQ and one MongoDB."""
+
+import itertools
+
+import httpx
+import pytest
+
+from .clients import PASSWORD, open_listener, register_and_log_in
+from .harness import RunningSystem
+from .test_end_to_end import QUIET_WAIT, event_body
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    running = RunningSystem(tmp_path_factory.mktemp("multi-node-logs"), nodes=2)
+    try:
+        running.start_all()
+        yield running
+    finally:
+        running.stop_all()
+
+
+def test_every_connection_on_any_node_gets_each_notification_exactly_once(cluster):
+    api_a, api_b = cluster.event_api_urls
+    ws_a, ws_b = cluster.websocket_urls
+    dana = register_and_log_in(api_a, "dana")
+    eli = register_and_log_in(api_b, "eli")
+    # Dana has a tab on each node; Eli one on node B.
+    sockets = [open_listener(ws_a, dana), open_listener(ws_b, dana), open_listener(ws_b, eli)]
+    titles = [f"multi {n}" for n in range(10)]
+    try:
+        for title, api in zip(titles, itertools.cycle([api_a, api_b]), strict=False):
+            assert httpx.post(f"{api}/api/events/", json=event_body(title), headers=dana.headers).status_code == 201
+        for socket in sockets:
+            received = socket.notifications(len(titles), timeout=15)
+            assert sorted(item.payload["event"]["title"] for item in received) == sorted(titles)
+            assert socket.notifications(1, timeout=QUIET_WAIT) == []
+    finally:
+        for socket in sockets:
+            socket.close()
+
+    # Two consumers shared the queue: each message became one history entry, not two.
+    for user in (dana, eli):
+        page = httpx.get(f"http://127.0.0.1:{cluster.ports.notification_ports()[1]}/api/notifications/?page_size=100", headers=user.headers).json()
+        history = [item["event"]["title"] for item in page["results"] if item["event"]["title"].startswith("multi ")]
+        assert sorted(history) == sorted(titles)
+
+
+def test_login_rate_limit_holds_across_event_api_nodes(cluster):
+    api_a, api_b = cluster.event_api_urls
+    register_and_log_in(api_a, "frank")  # one successful login already counts
+    statuses = [
+        httpx.post(f"{api}/api/auth/login/", json={"username": "frank", "password": "wrong"}).status_code
+        for api in (api_b, api_a, api_b, api_a)
+    ]
+    assert statuses == [401, 401, 401, 401]
+    blocked = httpx.post(f"{api_b}/api/auth/login/", json={"username": "frank", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) >= 1

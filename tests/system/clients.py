@@ -25,11 +25,15 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def register_and_log_in(event_api: str, username: str) -> User:
+def register_and_log_in(event_api: str, username: str, forwarded_for: str | None = None) -> User:
+    """Register and log in; `forwarded_for` plays a load balancer's X-Forwarded-For."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
     registered = httpx.post(f"{event_api}/api/auth/register/", json=body, timeout=10)
     registered.raise_for_status()
-    login = httpx.post(f"{event_api}/api/auth/login/", json={"username": username, "password": PASSWORD}, timeout=10)
+    login = httpx.post(
+        f"{event_api}/api/auth/login/", json={"username": username, "password": PASSWORD}, headers=headers, timeout=10
+    )
     login.raise_for_status()
     return User(username=username, id=registered.json()["id"], token=login.json()["access"])
 

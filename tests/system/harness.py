@@ -31,7 +31,7 @@ def free_port_layout(nodes: int) -> Ports:
 
 
 class RunningSystem:
-    def __init__(self, log_dir: Path, nodes: int = 1):
+    def __init__(self, log_dir: Path, nodes: int = 1, **env_overrides: str):
         self.log_dir = log_dir
         self.ports = free_port_layout(nodes)
         suffix = uuid.uuid4().hex[:8]
@@ -50,6 +50,7 @@ class RunningSystem:
             "EVENT_API_WORKERS": "2",
             "PYTHONUNBUFFERED": "1",
             "OUTBOX_LEASE_SECONDS": "3",
+            **env_overrides,
         }
         self.specs = {spec.name: spec for spec in process_specs(self.ports)}
         self.processes: dict[str, subprocess.Popen] = {}

@@ -12,7 +12,8 @@ from .test_end_to_end import QUIET_WAIT, event_body
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    running = RunningSystem(tmp_path_factory.mktemp("multi-node-logs"), nodes=2)
+    # The nodes sit behind "a load balancer": one trusted proxy hop, so each test client has its own IP.
+    running = RunningSystem(tmp_path_factory.mktemp("multi-node-logs"), nodes=2, TRUSTED_PROXY_COUNT="1")
     try:
         running.start_all()
         yield running
@@ -23,8 +24,8 @@ def cluster(tmp_path_factory):
 def test_every_connection_on_any_node_gets_each_notification_exactly_once(cluster):
     api_a, api_b = cluster.event_api_urls
     ws_a, ws_b = cluster.websocket_urls
-    dana = register_and_log_in(api_a, "dana")
-    eli = register_and_log_in(api_b, "eli")
+    dana = register_and_log_in(api_a, "dana", forwarded_for="198.51.100.10")
+    eli = register_and_log_in(api_b, "eli", forwarded_for="198.51.100.11")
     # Dana has a tab on each node; Eli one on node B.
     sockets = [open_listener(ws_a, dana), open_listener(ws_b, dana), open_listener(ws_b, eli)]
     titles = [f"multi {n}" for n in range(10)]
@@ -48,12 +49,17 @@ def test_every_connection_on_any_node_gets_each_notification_exactly_once(cluste
 
 def test_login_rate_limit_holds_across_event_api_nodes(cluster):
     api_a, api_b = cluster.event_api_urls
-    register_and_log_in(api_a, "frank")  # one successful login already counts
+    client = {"X-Forwarded-For": "198.51.100.20"}
+    register_and_log_in(api_a, "frank", forwarded_for=client["X-Forwarded-For"])  # one login already counts
     statuses = [
-        httpx.post(f"{api}/api/auth/login/", json={"username": "frank", "password": "wrong"}).status_code
+        httpx.post(f"{api}/api/auth/login/", json={"username": "frank", "password": "wrong"}, headers=client).status_code
         for api in (api_b, api_a, api_b, api_a)
     ]
     assert statuses == [401, 401, 401, 401]
-    blocked = httpx.post(f"{api_b}/api/auth/login/", json={"username": "frank", "password": PASSWORD})
+    blocked = httpx.post(f"{api_b}/api/auth/login/", json={"username": "frank", "password": PASSWORD}, headers=client)
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) >= 1
+    other_client = httpx.post(
+        f"{api_a}/api/auth/login/", json={"username": "frank", "password": PASSWORD}, headers={"X-Forwarded-For": "198.51.100.21"}
+    )
+    assert other_client.status_code == 200

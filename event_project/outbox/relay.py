@@ -18,6 +18,8 @@ How it keeps its promises:
   where the last one stopped.
 - **Fallback.** Every `fallback_poll_seconds` the backlog is scanned anyway,
   in case a change event was missed (e.g. after an expired resume token).
+- **Housekeeping.** The leader deletes records sent more than
+  `retention_hours` ago, once every `prune_every_seconds`.
 """
 
 import logging
@@ -48,6 +50,8 @@ class RelaySettings:
     batch_size: int = 200
     max_backoff_seconds: float = 10.0
     await_ms: int = 100
+    retention_hours: float = 72.0
+    prune_every_seconds: float = 3600.0
 
 
 class LeaseLost(Exception):
@@ -66,6 +70,7 @@ class OutboxRelay:
         self.outbox = database[OutboxMessage._meta.db_table]
         self.leases = database[RelayLease._meta.db_table]
         self.published_count = 0
+        self._last_prune = float("-inf")
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -104,6 +109,7 @@ class OutboxRelay:
         with self._open_stream(token) as stream:
             self.drain_backlog()
             last_poll = last_renew = time.monotonic()
+            self._prune_if_due()
             while not self.stopping:
                 ids = self._next_batch_ids(stream)
                 if ids:
@@ -115,7 +121,18 @@ class OutboxRelay:
                     last_renew = now
                 if not ids and now - last_poll >= self.settings.fallback_poll_seconds:
                     self.drain_backlog()
+                    self._prune_if_due()
                     last_poll = now
+
+    def _prune_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_prune < self.settings.prune_every_seconds:
+            return
+        self._last_prune = now
+        cutoff = datetime.now(UTC) - timedelta(hours=self.settings.retention_hours)
+        deleted = self.outbox.delete_many({"status": OutboxStatus.SENT, "sent_at": {"$lt": cutoff}}).deleted_count
+        if deleted:
+            logger.info("pruned %d sent outbox record(s) older than %gh", deleted, self.settings.retention_hours)
 
     def _open_stream(self, token):
         pipeline = [{"$match": {"operationType": "insert"}}]

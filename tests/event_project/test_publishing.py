@@ -226,3 +226,19 @@ def test_prune_deletes_only_old_sent_records_and_backlog_reports_pending(user):
     assert backlog()["pending"] == 1
     assert prune_sent(timedelta(days=3)) == 1
     assert OutboxMessage.objects.count() == 2
+
+
+def test_the_relay_prunes_old_sent_records_on_its_own(user, reader, relays):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outbox.models import OutboxMessage
+
+    make_event(user, title="old news")
+    OutboxMessage.objects.update(status="sent", sent_at=timezone.now() - timedelta(days=30))
+    relays(retention_hours=24)
+    deadline = time.monotonic() + 5
+    while OutboxMessage.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not OutboxMessage.objects.exists()

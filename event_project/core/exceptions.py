@@ -1,119 +1,14 @@
-"""The one JSON error shape of the API and the exception handler that produces it.
+"""The API's errors: the shared shape and hierarchy live in `eventhub_common.api_errors`."""
 
-Every 4xx and 5xx body is
-
-    {"error": {"status": 400, "code": "validation_error", "message": "...", "details": {...}}}
-
-`details` is present for validation errors (field name -> list of messages)
-and absent otherwise. Services raise the small hierarchy below; DRF's own
-exceptions and Django's Http404/PermissionDenied are mapped to the same shape,
-and anything unexpected becomes a logged 500 with no internals leaked.
-"""
-
-import logging
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
-from rest_framework import exceptions as drf
-from rest_framework import status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-
-logger = logging.getLogger(__name__)
-
-
-class ApiError(drf.APIException):
-    """Base of the service-level errors; subclasses set status, code and message."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "bad_request"
-    default_detail = "The request could not be processed."
-
-
-class NotFound(ApiError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_code = "not_found"
-    default_detail = "Not found."
-
-
-class Unauthorized(ApiError):
-    """Credentials were presented and are wrong (login, refresh): 401 on views without authenticators."""
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_code = "invalid_credentials"
-    default_detail = "Invalid credentials."
-
-
-class Forbidden(ApiError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "permission_denied"
-    default_detail = "You do not have permission to perform this action."
-
-
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "The request conflicts with the current state."
-
-
-class ServiceUnavailable(ApiError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "service_unavailable"
-    default_detail = "A backing service is unavailable; retry later."
-
-
-class RateLimited(ApiError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "rate_limited"
-    default_detail = "Too many attempts; retry later."
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"Too many attempts; retry in {retry_after} seconds.")
-        self.retry_after = retry_after
-
-
-def error_body(status_code: int, code: str, message: str, details=None) -> dict:
-    error = {"status": status_code, "code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
-
-
-def _first_code(detail) -> str:
-    codes = detail.get_codes() if hasattr(detail, "get_codes") else None
-    if isinstance(codes, str):
-        return codes
-    return "error"
-
-
-def api_exception_handler(exc, context):
-    """DRF EXCEPTION_HANDLER: every error leaves in the one shape."""
-    if isinstance(exc, Http404):
-        exc = NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = Forbidden()
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)
-        return Response(
-            error_body(500, "server_error", "An unexpected error occurred."),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-    if isinstance(exc, drf.ValidationError):
-        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = error_body(response.status_code, "validation_error", "The request is invalid.", details)
-    else:
-        body = error_body(response.status_code, _first_code(exc), str(exc.detail))
-    if isinstance(exc, RateLimited):
-        response["Retry-After"] = str(exc.retry_after)
-    response.data = body
-    return response
-
-
-def json_error_view(status_code: int, code: str, message: str):
-    """A Django view (handler404/handler500) answering in the API's error shape."""
-
-    def view(request, exception=None):
-        return JsonResponse(error_body(status_code, code, message), status=status_code)
-
-    return view
+from eventhub_common.api_errors import (  # noqa: F401 - re-exported for this service's modules
+    ApiError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+    api_exception_handler,
+    error_body,
+    json_error_view,
+)

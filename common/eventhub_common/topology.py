@@ -52,6 +52,42 @@ class Topology:
 NOTIFICATION_BINDING_KEY = "event.*"
 
 
+@dataclass(frozen=True)
+class ExchangeSpec:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    arguments: dict
+
+
+@dataclass(frozen=True)
+class BindingSpec:
+    queue: str
+    exchange: str
+    routing_key: str
+
+
+def declarations(topology: Topology) -> tuple[list[ExchangeSpec], list[QueueSpec], list[BindingSpec]]:
+    """Every durable object, for any AMQP client library to declare in this order."""
+    exchanges = [
+        ExchangeSpec(topology.exchange, "topic"),
+        ExchangeSpec(topology.dead_letter_exchange, "fanout"),
+    ]
+    queues = [
+        QueueSpec(topology.dead_letter_queue, {"x-queue-type": "quorum"}),
+        QueueSpec(topology.notification_queue, topology.notification_queue_arguments),
+    ]
+    bindings = [
+        BindingSpec(topology.dead_letter_queue, topology.dead_letter_exchange, ""),
+        BindingSpec(topology.notification_queue, topology.exchange, NOTIFICATION_BINDING_KEY),
+    ]
+    return exchanges, queues, bindings
+
+
 def topology_from_env() -> Topology:
     return Topology(
         namespace=env_str("BROKER_NAMESPACE", "eventhub"),
@@ -64,12 +100,11 @@ def amqp_url_from_env() -> str:
 
 
 def declare_topology(channel, topology: Topology) -> None:
-    """Declare exchanges, queues and bindings on a pika channel (blocking API)."""
-    channel.exchange_declare(topology.exchange, exchange_type="topic", durable=True)
-    channel.exchange_declare(topology.dead_letter_exchange, exchange_type="fanout", durable=True)
-    channel.queue_declare(topology.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
-    channel.queue_bind(topology.dead_letter_queue, topology.dead_letter_exchange)
-    channel.queue_declare(
-        topology.notification_queue, durable=True, arguments=topology.notification_queue_arguments
-    )
-    channel.queue_bind(topology.notification_queue, topology.exchange, routing_key=NOTIFICATION_BINDING_KEY)
+    """Declare everything on a pika (blocking) channel; the notification worker does the same with aio-pika."""
+    exchanges, queues, bindings = declarations(topology)
+    for exchange in exchanges:
+        channel.exchange_declare(exchange.name, exchange_type=exchange.type, durable=True)
+    for queue in queues:
+        channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
+    for binding in bindings:
+        channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)

@@ -9,8 +9,7 @@ MongoDB server, unlike `icontains` (a regex that reads every document).
 
 import re
 
-from django.db import models
-from django_mongodb_backend.fields import ArrayField
+import eventhub_common.mongo_lookups  # noqa: F401 - registers the `has_element` lookup
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_PREFIX = 30
@@ -34,25 +33,3 @@ def title_prefixes(title: str) -> list[str]:
 def search_prefixes(term: str) -> list[str]:
     """The words of a search term as stored prefixes; empty when it has none."""
     return [word[:MAX_PREFIX] for word in words(term)[:MAX_SEARCH_WORDS]]
-
-
-class HasElement(models.Lookup):
-    """`tags__has_element="jazz"`: the array holds this element.
-
-    Emits `{tags: "jazz"}`, which every MongoDB server answers from the
-    multikey index; Django's `tags__contains=["jazz"]` emits `$all`, which
-    SecantusDB answers with a collection scan (docs/mongodb-compat.md).
-    """
-
-    lookup_name = "has_element"
-
-    def get_prep_lookup(self):
-        return self.rhs
-
-    def as_mql(self, compiler, connection, as_expr=False):
-        if as_expr:
-            raise NotImplementedError("has_element cannot be used inside an expression")
-        return {self.lhs.target.column: self.rhs}
-
-
-ArrayField.register_lookup(HasElement)

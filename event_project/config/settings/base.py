@@ -13,9 +13,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "config.apps.MongoAdminConfig",
-    "config.apps.MongoAuthConfig",
-    "config.apps.MongoContentTypesConfig",
+    "eventhub_common.mongo_apps.MongoAdminConfig",
+    "eventhub_common.mongo_apps.MongoAuthConfig",
+    "eventhub_common.mongo_apps.MongoContentTypesConfig",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",

@@ -1,4 +1,4 @@
-"""Contrib app configs keyed on ObjectId, as django-mongodb-backend requires."""
+"""Django contrib app configs keyed on ObjectId, as django-mongodb-backend requires (both services use them)."""
 
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig

@@ -1,0 +1,70 @@
+"""MongoDB helpers for both services: real transactions, retries of transient conflicts, ObjectId parsing.
+
+`django.db.transaction.atomic` is a no-op on django-mongodb-backend; the
+backend's own `atomic` opens a MongoDB session transaction (replica set or
+SecantusDB). Code here uses `atomic` from this module only.
+"""
+
+import functools
+import logging
+import time
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from django.db import DatabaseError
+from django_mongodb_backend.transaction import atomic as mongo_atomic
+from django_mongodb_backend.transaction import on_commit
+from pymongo.errors import PyMongoError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["atomic", "on_commit", "transactional", "parse_object_id"]
+
+atomic = mongo_atomic
+TRANSIENT_LABEL = "TransientTransactionError"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, PyMongoError) and cause.has_error_label(TRANSIENT_LABEL):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def transactional(func=None, *, attempts: int = 5):
+    """Run `func` in one transaction, retrying it when MongoDB reports a transient conflict.
+
+    Concurrent writes to one document abort all but one transaction with a
+    WriteConflict labelled TransientTransactionError; MongoDB's documented
+    answer is to retry the whole transaction.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    with atomic():
+                        return fn(*args, **kwargs)
+                except (DatabaseError, PyMongoError) as exc:
+                    if attempt == attempts or not _is_transient(exc):
+                        raise
+                    logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)
+                    time.sleep(0.005 * attempt)
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
+
+
+def parse_object_id(value) -> ObjectId | None:
+    """The ObjectId in `value` (24 hex characters), or None when malformed."""
+    if isinstance(value, ObjectId):
+        return value
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        return None

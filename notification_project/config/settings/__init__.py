@@ -1,0 +1,1 @@
+"""Settings of the notification service: `base` plus one module per environment."""

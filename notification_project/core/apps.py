@@ -1,0 +1,7 @@
+"""Cross-cutting pieces of the notification service: token authentication, health."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"

@@ -1,0 +1,28 @@
+"""`manage.py consume_events`: run the consumer worker until SIGTERM or Ctrl-C (finishing the message in hand)."""
+
+import asyncio
+import logging
+import signal
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from eventhub_common.topology import topology_from_env
+
+from notifications.worker import EventConsumerWorker
+
+logger = logging.getLogger("notifications.worker")
+
+
+class Command(BaseCommand):
+    help = "Consume event messages from RabbitMQ, store notifications, push them to WebSockets."
+
+    def handle(self, *args, **options):
+        asyncio.run(self._run())
+
+    async def _run(self):
+        worker = EventConsumerWorker(settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, get_channel_layer())
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run()

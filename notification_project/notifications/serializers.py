@@ -1,0 +1,36 @@
+"""Response shapes: history items are the WebSocket payload plus `read` and `created_at`."""
+
+from eventhub_common.messages import isoformat_utc
+from rest_framework import serializers
+
+from .payloads import notification_payload
+
+
+class NotificationEventSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
+    timestamp = serializers.CharField(help_text="ISO 8601 UTC: when the change happened.")
+
+
+class NotificationSerializer(serializers.Serializer):
+    """Built from a Notification and a `read_flags` mapping in the context."""
+
+    id = serializers.CharField()
+    type = serializers.CharField(default="notification")
+    notification_type = serializers.ChoiceField(choices=["event.created", "event.updated", "event.deleted"])
+    event = NotificationEventSerializer()
+    user = serializers.CharField(help_text="Username of who made the change.")
+    read = serializers.BooleanField()
+    created_at = serializers.CharField()
+
+    def to_representation(self, notification):
+        return {
+            **notification_payload(notification),
+            "read": self.context["read_flags"].get(notification.seq, False),
+            "created_at": isoformat_utc(notification.created_at),
+        }
+
+
+class ReadAllSerializer(serializers.Serializer):
+    read_through = serializers.IntegerField(help_text="Every notification numbered up to this is read.")

@@ -1,0 +1,188 @@
+"""The notifications WebSocket: authentication, group membership, recovery, client actions.
+
+Protocol (docs/websocket.md): connect to `/ws/notifications/?token=<access JWT>`
+(or offer the token as a `Sec-WebSocket-Protocol` value); without a valid token
+the handshake is refused. With `?since=<notification id>` the server first
+replays, in order, every notification after that one, then streams live ones;
+live ones that arrive during the replay are held back and de-duplicated, so
+there is no gap and no duplicate. When the token expires the server closes
+with code 4001.
+"""
+
+import asyncio
+import json
+import time
+from collections import OrderedDict
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
+
+from core.exceptions import NotFound
+from notifications import selectors
+from notifications.payloads import notification_payload
+from subscriptions import services as subscriptions
+
+from .groups import BROADCAST_GROUP, event_group, user_group
+
+TOKEN_EXPIRED_CLOSE_CODE = 4001
+RECENT_IDS = 5000
+
+
+def token_from_scope(scope) -> tuple[str | None, str | None]:
+    """(token, subprotocol to echo): from `?token=`, else from a `Sec-WebSocket-Protocol` value."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("token"):
+        return query["token"][0], None
+    for protocol in scope.get("subprotocols", []):
+        if protocol.count(".") == 2:  # a JWT among the offered protocols
+            return protocol, protocol
+    return None, None
+
+
+class RecentIds:
+    """A bounded set of recently delivered notification ids, oldest forgotten first."""
+
+    def __init__(self, size: int = RECENT_IDS):
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def add(self, notification_id: str) -> bool:
+        """Remember the id; False if it was already there."""
+        if notification_id in self._ids:
+            return False
+        self._ids[notification_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return True
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        token, subprotocol = token_from_scope(self.scope)
+        try:
+            claims = verify_access_token(token, settings.JWT_TOKENS)
+        except InvalidAccessToken:
+            await self.close()  # before accept: the handshake is refused
+            return
+        self.user_id, self.username = claims.user_id, claims.username
+        self.delivered = RecentIds()
+        self.last_seq = 0
+        self.replaying = True
+        self.held_back: list[dict] = []
+        self.joined: set[str] = set()
+
+        since = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [None])[0]
+        since_seq, event_ids, self.connected_seq = await self._connection_state(since)
+        for group in [BROADCAST_GROUP, user_group(self.user_id), *map(event_group, event_ids)]:
+            await self._join(group)
+        await self.accept(subprotocol)
+        self.expiry = asyncio.create_task(self._close_when_expired(claims.expires_at))
+        if since is not None and since_seq is None:
+            await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
+        if since_seq is not None:
+            for notification in await database_sync_to_async(selectors.after)(self.user_id, since_seq):
+                await self._deliver(notification.seq, notification_payload(notification))
+        self.replaying = False
+        for message in sorted(self.held_back, key=lambda m: m["seq"]):
+            await self._deliver(message["seq"], message["payload"])
+        self.held_back.clear()
+
+    async def disconnect(self, code):
+        if hasattr(self, "expiry"):
+            self.expiry.cancel()
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # -- from the channel layer ---------------------------------------------------------------
+
+    async def notification_message(self, message):
+        recipients = message.get("recipients")
+        if recipients is not None and self.user_id not in recipients:
+            return  # a stale event-group membership; this user is not entitled
+        if self.replaying:
+            self.held_back.append(message)
+            return
+        await self._deliver(message["seq"], message["payload"])
+
+    async def subscription_changed(self, message):
+        group = event_group(message["event_id"])
+        if message["subscribed"]:
+            await self._join(group)
+            await self._catch_up()
+        elif group in self.joined:
+            self.joined.discard(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # -- from the client ----------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            request = json.loads(text_data if text_data is not None else bytes_data)
+        except (TypeError, ValueError):
+            await self._error("invalid_json", "Messages must be JSON objects.")
+            return
+        if not isinstance(request, dict):
+            await self._error("invalid_json", "Messages must be JSON objects.")
+            return
+        action = request.get("action")
+        if action == "ping":
+            await self._send({"type": "pong"})
+        elif action in ("subscribe", "unsubscribe"):
+            await self._change_subscription(action, request.get("event_id"))
+        else:
+            await self._error("unknown_action", "Known actions: subscribe, unsubscribe, ping.", action=action)
+
+    async def _change_subscription(self, action: str, event_id):
+        if not isinstance(event_id, str):
+            await self._error("invalid_event_id", "'event_id' must be an event id string.", action=action)
+            return
+        try:
+            if action == "subscribe":
+                _, created = await database_sync_to_async(subscriptions.subscribe)(self.user_id, event_id)
+            else:
+                created = await database_sync_to_async(subscriptions.unsubscribe)(self.user_id, event_id)
+        except NotFound as exc:
+            await self._error("unknown_event", str(exc.detail), action=action, event_id=event_id)
+            return
+        await self.subscription_changed({"event_id": event_id, "subscribed": action == "subscribe"})
+        await database_sync_to_async(subscriptions.tell_sockets)(self.user_id, event_id, action == "subscribe")
+        await self._send({"type": "ack", "action": action, "event_id": event_id, "changed": created})
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    @database_sync_to_async
+    def _connection_state(self, since):
+        since_seq = None
+        if since is not None:
+            notification = selectors.notification_for(self.user_id, since)
+            since_seq = notification.seq if notification else None
+        return since_seq, subscriptions.subscribed_event_ids(self.user_id), selectors.latest_seq()
+
+    async def _join(self, group: str):
+        if group not in self.joined:
+            self.joined.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _catch_up(self):
+        """Deliver what this socket missed while it was not yet in a group it just joined."""
+        floor = max(self.last_seq, self.connected_seq)
+        for notification in await database_sync_to_async(selectors.after)(self.user_id, floor, 100):
+            await self._deliver(notification.seq, notification_payload(notification))
+
+    async def _deliver(self, seq: int, payload: dict):
+        if self.delivered.add(payload["id"]):
+            self.last_seq = max(self.last_seq, seq)
+            await self._send(payload)
+
+    async def _send(self, message: dict):
+        await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+    async def _error(self, code: str, message: str, **extra):
+        await self._send({"type": "error", "code": code, "message": message, **extra})
+
+    async def _close_when_expired(self, expires_at: int):
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.close(code=TOKEN_EXPIRED_CLOSE_CODE)

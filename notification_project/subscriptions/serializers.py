@@ -1,0 +1,10 @@
+from eventhub_common.messages import isoformat_utc
+from rest_framework import serializers
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    created_at = serializers.CharField()
+
+    def to_representation(self, subscription):
+        return {"event_id": subscription.event_id, "created_at": isoformat_utc(subscription.created_at)}

@@ -1,0 +1,46 @@
+"""Subscribing and unsubscribing; live sockets of the user follow along through the channel layer."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import IntegrityError
+
+from core.exceptions import NotFound
+from registry.services import live_event
+from realtime.groups import user_group
+
+from .models import Subscription
+
+
+def subscribe(user_id: str, event_id: str) -> tuple[Subscription, bool]:
+    """Subscribe (idempotent); returns the subscription and whether it is new. Unknown or deleted event: NotFound."""
+    if live_event(event_id) is None:
+        raise NotFound("No such event (unknown or deleted).")
+    existing = Subscription.objects.filter(user_id=user_id, event_id=event_id).first()
+    if existing:
+        return existing, False
+    try:
+        subscription = Subscription.objects.create(user_id=user_id, event_id=event_id)
+    except IntegrityError:  # a concurrent subscribe won
+        return Subscription.objects.get(user_id=user_id, event_id=event_id), False
+    return subscription, True
+
+
+def unsubscribe(user_id: str, event_id: str) -> bool:
+    """Remove the subscription if any; returns whether one existed."""
+    deleted, _ = Subscription.objects.filter(user_id=user_id, event_id=event_id).delete()
+    return bool(deleted)
+
+
+def subscribers(event_id: str) -> list[str]:
+    return list(Subscription.objects.filter(event_id=event_id).values_list("user_id", flat=True))
+
+
+def subscribed_event_ids(user_id: str) -> list[str]:
+    return list(Subscription.objects.filter(user_id=user_id).values_list("event_id", flat=True))
+
+
+def tell_sockets(user_id: str, event_id: str, subscribed: bool) -> None:
+    """Ask the user's open sockets (on any node) to join or leave the event's group."""
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(user_id), {"type": "subscription.changed", "event_id": event_id, "subscribed": subscribed}
+    )

@@ -1,0 +1,174 @@
+"""From RabbitMQ to WebSockets: recipients rules, exact payloads, idempotency, poison messages, recovery."""
+
+import asyncio
+
+import pytest
+from bson import ObjectId
+from channels.db import database_sync_to_async
+
+from .helpers import Person, connect, event_message, known, make_token, notifications
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
+
+
+def new_event_id() -> str:
+    return str(ObjectId())
+
+
+async def subscribe(person: Person, event_id: str):
+    from subscriptions.services import subscribe as subscribe_service
+
+    await database_sync_to_async(subscribe_service)(person.id, event_id)
+
+
+async def test_created_event_reaches_every_connected_user_with_the_exact_payload(broker, people):
+    ann, ben, cat = people.values()
+    sockets = [await connect(person) for person in (ann, ben, cat)]
+    event_id = new_event_id()
+    message = broker.publish(event_message("event.created", event_id, ann, title="Launch"))
+    for socket in sockets:
+        (payload,) = await notifications(socket, 1)
+        notification_id = payload.pop("id")
+        assert len(notification_id) == 24
+        assert payload == {
+            "type": "notification",
+            "notification_type": "event.created",
+            "event": {"id": event_id, "title": "Launch", "action": "created", "timestamp": message["occurred_at"]},
+            "user": "ann",
+        }
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_update_reaches_subscribers_and_the_creator_but_not_others(broker, people):
+    ann, ben, cat = people.values()
+    event_id = new_event_id()
+    broker.publish(event_message("event.created", event_id, ann))
+    await known(event_id)
+    await subscribe(ben, event_id)
+    sockets = {person.username: await connect(person) for person in (ann, ben, cat)}
+
+    broker.publish(event_message("event.updated", event_id, ann, title="Renamed"))
+    for name in ("ann", "ben"):
+        (payload,) = await notifications(sockets[name], 1)
+        assert payload["notification_type"] == "event.updated"
+        assert payload["event"]["action"] == "updated"
+        assert payload["event"]["title"] == "Renamed"
+    assert await sockets["cat"].receive_nothing(timeout=1.0)
+
+    broker.publish(event_message("event.deleted", event_id, ann, title="Renamed"))
+    for name in ("ann", "ben"):
+        (payload,) = await notifications(sockets[name], 1)
+        assert payload["notification_type"] == "event.deleted"
+    assert await sockets["cat"].receive_nothing(timeout=1.0)
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
+async def test_a_creator_who_subscribes_with_two_tabs_gets_each_update_once_per_tab(broker, people):
+    ann = people["ann"]
+    event_id = new_event_id()
+    broker.publish(event_message("event.created", event_id, ann))
+    await known(event_id)
+    tabs = [await connect(ann), await connect(ann)]
+    for tab in tabs:
+        tab_subscribes = {"action": "subscribe", "event_id": event_id}
+        await tab.send_json_to(tab_subscribes)
+        ack = await tab.receive_json_from(timeout=5)
+        assert ack["type"] == "ack" and ack["action"] == "subscribe"
+
+    broker.publish(event_message("event.updated", event_id, ann))
+    for tab in tabs:
+        await notifications(tab, 1)
+        assert await tab.receive_nothing(timeout=1.0)
+        await tab.disconnect()
+
+
+async def test_an_actor_other_than_the_creator_is_the_payload_user(broker, people):
+    ann, ben = people["ann"], people["ben"]
+    event_id = new_event_id()
+    broker.publish(event_message("event.created", event_id, ann))
+    await known(event_id)
+    socket = await connect(ann)
+    broker.publish(event_message("event.updated", event_id, ann, actor=ben))
+    (payload,) = await notifications(socket, 1)
+    assert payload["user"] == "ben"
+    await socket.disconnect()
+
+
+async def test_a_redelivered_message_creates_one_notification_and_one_push(broker, people):
+    from notifications.models import Notification
+
+    socket = await connect(people["cat"])
+    message = event_message("event.created", new_event_id(), people["ann"])
+    broker.publish(message)
+    broker.publish(message)
+    (payload,) = await notifications(socket, 1)
+    assert await socket.receive_nothing(timeout=1.5)
+    count = await database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)()
+    assert count == 1
+    await socket.disconnect()
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_worker_goes_on(broker, people):
+    socket = await connect(people["ben"])
+    broker.publish_raw(b"{not json", message_id="poison-1")
+    broker.publish_raw(b'{"type": "event.created", "version": 1}', message_id="poison-2")
+    dead = await asyncio.to_thread(broker.dead_letters, 2)  # off the loop: the worker runs on it
+    reasons = sorted(headers["x-eventhub-dead-letter-reason"] for headers, _ in dead)
+    assert reasons[0].startswith("invalid message: (root)") or reasons[1].startswith("invalid message: (root)")
+    assert any("not JSON" in reason for reason in reasons)
+    assert {body for _, body in dead} == {b"{not json", b'{"type": "event.created", "version": 1}'}
+
+    broker.publish(event_message("event.created", new_event_id(), people["ann"], title="After the poison"))
+    (payload,) = await notifications(socket, 1)
+    assert payload["event"]["title"] == "After the poison"
+    await socket.disconnect()
+
+
+async def test_a_message_that_keeps_failing_is_dead_lettered_after_the_delivery_limit(broker, people, monkeypatch):
+    from notifications import worker as worker_module
+
+    calls = []
+
+    def always_fails(message):
+        calls.append(message["message_id"])
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(worker_module, "store_notification", always_fails)
+    message = broker.publish(event_message("event.created", new_event_id(), people["ann"]))
+    ((headers, _),) = await asyncio.to_thread(broker.dead_letters, 1, 15)
+    assert "processing failed 3 times" in headers["x-eventhub-dead-letter-reason"]
+    assert "database on fire" in headers["x-eventhub-dead-letter-reason"]
+    assert calls == [message["message_id"]] * 3
+
+
+async def test_reconnecting_with_since_replays_missed_notifications_in_order_then_live(broker, people):
+    ann, ben = people["ann"], people["ben"]
+    socket = await connect(ben)
+    broker.publish(event_message("event.created", new_event_id(), ann, title="seen"))
+    (seen,) = await notifications(socket, 1)
+    await socket.disconnect()
+
+    missed = [f"missed {n}" for n in range(5)]
+    for title in missed:
+        broker.publish(event_message("event.created", new_event_id(), ann, title=title))
+    await asyncio.sleep(1.5)  # stored while Ben was away
+
+    socket = await connect(ben, since=seen["id"])
+    replayed = await notifications(socket, len(missed))
+    assert [payload["event"]["title"] for payload in replayed] == missed
+    broker.publish(event_message("event.created", new_event_id(), ann, title="live"))
+    (live,) = await notifications(socket, 1)
+    assert live["event"]["title"] == "live"
+    assert await socket.receive_nothing(timeout=1.0)
+    await socket.disconnect()
+
+
+async def test_since_with_an_unknown_id_reports_an_error_and_stays_open(people):
+    socket = await connect(people["ann"], since="0" * 24)
+    frame = await socket.receive_json_from(timeout=5)
+    assert frame == {"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."}
+    await socket.send_json_to({"action": "ping"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    await socket.disconnect()

@@ -1,5 +1,7 @@
 """Subscribing and unsubscribing; live sockets of the user follow along through the channel layer."""
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError
@@ -9,6 +11,8 @@ from registry.services import live_event
 from realtime.groups import user_group
 
 from .models import Subscription
+
+logger = logging.getLogger(__name__)
 
 
 def subscribe(user_id: str, event_id: str) -> tuple[Subscription, bool]:
@@ -40,7 +44,14 @@ def subscribed_event_ids(user_id: str) -> list[str]:
 
 
 def tell_sockets(user_id: str, event_id: str, subscribed: bool) -> None:
-    """Ask the user's open sockets (on any node) to join or leave the event's group."""
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "subscription.changed", "event_id": event_id, "subscribed": subscribed}
-    )
+    """Ask the user's open sockets (on any node) to join or leave the event's group.
+
+    Best effort, like every push: the subscription is stored already, and a socket
+    that misses this still gets the event's notifications on its next (re)connect.
+    """
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            user_group(user_id), {"type": "subscription.changed", "event_id": event_id, "subscribed": subscribed}
+        )
+    except Exception:  # noqa: BLE001 - the channel layer is at-most-once by design
+        logger.warning("could not tell %s's sockets about subscription %s", user_id, event_id, exc_info=True)

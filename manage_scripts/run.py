@@ -65,6 +65,11 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("EVENT_API_PUBLIC_URL", f"http://127.0.0.1:{ports.event_api}")
+    env.setdefault(
+        "CORS_ALLOWED_ORIGINS",
+        ",".join(f"http://{host}:{port}" for port in ports.notification_ports() for host in ("127.0.0.1", "localhost")),
+    )
     port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
     ensure_rabbitmq()
     with mongodb(data_dir=DATA_DIR, port=port) as uri:

@@ -103,11 +103,9 @@ def migrate_commands() -> list[tuple[list[str], Path]]:
     python = sys.executable
     commands = [
         ([python, "manage.py", "migrate", "--noinput"], EVENT_PROJECT),
-        ([python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], EVENT_PROJECT),
     ]
     if (NOTIFICATION_PROJECT / "manage.py").exists():
         commands += [
             ([python, "manage.py", "migrate", "--noinput"], NOTIFICATION_PROJECT),
-            ([python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], NOTIFICATION_PROJECT),
         ]
     return commands

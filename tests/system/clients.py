@@ -2,6 +2,7 @@
 
 import json
 import queue
+from contextlib import ExitStack
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ class Listener:
     inbox: "queue.Queue[Received]" = field(default_factory=queue.Queue)
 
     def __post_init__(self):
-        self.socket = connect(self.url, open_timeout=10)
+        self._context = ExitStack()
+        self.socket = self._context.enter_context(connect(self.url, open_timeout=10))
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -82,7 +84,7 @@ class Listener:
         return found
 
     def close(self) -> None:
-        self.socket.close()
+        self._context.close()
 
 
 def open_listener(websocket_url: str, user: User, since: str | None = None) -> Listener:

@@ -30,8 +30,11 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
         except InvalidAccessToken as exc:
             raise exceptions.AuthenticationFailed(str(exc), "token_not_valid") from None
         user_id = parse_object_id(claims.user_id)
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
-        if user is None:
+        # Filter on the primary key alone and check is_active here: SecantusDB answers `{_id}` from the
+        # index but scans the collection for `{$and: [{is_active}, {_id}]}` (36 ms vs 1.4 ms per request
+        # with 1,000 users; docs/performance.md). order_by(): first() would sort by username_key.
+        user = get_user_model().objects.filter(pk=user_id).order_by().first() if user_id else None
+        if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed("The token's user no longer exists.", "user_not_found")
         return user, claims
 

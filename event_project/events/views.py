@@ -53,7 +53,7 @@ class EventListCreateApi(APIView):
         filters.is_valid(raise_exception=True)
         events = selectors.event_list(user=request.user, filters=filters.validated_data)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(events, request, view=self)
+        page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
         return paginator.get_paginated_response(EventSerializer(page, many=True).data)
 
     @extend_schema(

@@ -30,7 +30,14 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	  echo "warning: could not install chromium; the browser-client test will be skipped"
 
-bench: $(STAMP)
+# The benchmark's own tools (locust, matplotlib, py-spy) on top of the test set.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+# `make bench ARGS="--smoke"` for the ~20-second miniature; `ARGS=--help` lists the knobs.
+bench: $(BENCH_STAMP)
 	$(PY) -m manage_scripts.bench $(ARGS)
 
 # `make manage SERVICE=event_project ARGS="createsuperuser"` (needs MONGODB_URI of a running system).

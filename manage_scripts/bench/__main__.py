@@ -1,0 +1,227 @@
+"""`make bench`: the spec's load profile, then the ceilings, against the system in production configuration.
+
+1. Starts MongoDB (a fresh embedded SecantusDB unless MONGODB_URI is set),
+   checks RabbitMQ, starts every process of the system on free ports with
+   production settings, and seeds users, events and access tokens.
+2. Spec profile: `--users` simulated users offering `--rate` requests/s in a
+   realistic mix (list with filters, detail, create at 50/min, update,
+   delete) for `--duration` seconds, with `--sockets` WebSockets open that
+   time every `event.created` notification.
+3. Ceilings: reads/s and writes/s stepped up until p95 >= 300 ms or errors;
+   WebSockets on one node stepped up until delivery p99 >= 1 s, with the
+   fan-out time to N sockets at each step.
+4. Writes report.json and PNG charts under bench-results/<time>/ and prints a summary.
+
+`--smoke` is a ~20-second miniature of all of it (the test suite runs it).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from ..embedded_mongo import REPO_ROOT, mongodb
+from ..rabbitmq import ensure_rabbitmq
+from ..system import EVENT_PROJECT, event_api_workers
+from . import report
+from .sockets import Fleet, create_event
+from .stages import Stage, percentiles, run_stage
+from .system import BenchSystem, notifications_available
+
+# Shares of the spec profile's requests; at 100 req/s `create` is 50 per minute.
+PROFILE_MIX = {"list": 0.55, "detail": 0.3837, "update": 0.05, "delete": 0.0080, "create": 0.00833}
+READ_MIX = {"list": 0.6, "detail": 0.4}
+WRITE_MIX = {"create": 0.4, "update": 0.4, "delete": 0.2}
+P95_LIMIT_MS = 300
+DELIVERY_P99_LIMIT_MS = 1000
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a ~20-second miniature run (used by the tests)")
+    parser.add_argument("--users", type=int, default=1000, help="simulated users of the spec profile")
+    parser.add_argument("--rate", type=float, default=100, help="requests/s of the spec profile")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of the spec profile")
+    parser.add_argument("--sockets", type=int, default=500, help="WebSockets open during the spec profile")
+    parser.add_argument("--step-seconds", type=float, default=15, help="seconds per ceiling step")
+    parser.add_argument("--read-steps", default="50,100,200,400,700,1000,1400,2000", help="reads/s to try")
+    parser.add_argument("--write-steps", default="10,20,40,80,160,320", help="writes/s to try")
+    parser.add_argument("--socket-steps", default="500,1000,2000,5000,10000", help="WebSocket counts to try")
+    parser.add_argument("--no-ceilings", action="store_true", help="run the spec profile only")
+    parser.add_argument("--no-notifications", action="store_true", help="leave the notification service out")
+    parser.add_argument("--events-per-user", type=int, default=3, help="seeded events per user")
+    parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.users, args.rate, args.duration, args.sockets, args.step_seconds = 40, 20, 6, 20, 3
+        args.read_steps, args.write_steps, args.socket_steps = "20", "5", "20"
+    return args
+
+
+def steps(text: str) -> list[float]:
+    return [float(value) for value in text.split(",") if value]
+
+
+def describe_mongodb(uri: str, embedded: bool) -> str:
+    import pymongo
+
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        info = client.admin.command("buildInfo")
+    finally:
+        client.close()
+    if embedded:
+        from importlib.metadata import version
+
+        return f"SecantusDB {version('SecantusDB')} (Python server, embedded; wire version {info.get('version')})"
+    return f"{uri.split('@')[-1].split('/')[0]}: {info.get('version')} ({info.get('gitVersion', 'no gitVersion')})"
+
+
+def seed(system: BenchSystem, out: Path, users: int, events_per_user: int) -> Path:
+    path = out / "seed.json"
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("seed.py")), str(path), "--users", str(users), "--events-per-user", str(events_per_user)],
+        cwd=EVENT_PROJECT, env=system.env, check=True, stdout=subprocess.DEVNULL,
+    )
+    return path
+
+
+def delivery(fleet: Fleet, created: list[tuple[str, float]]) -> dict:
+    """event.created deliveries to every open socket: expected vs received, latency from API return."""
+    latencies = [at - returned for event_id, returned in created for at in fleet.receipts[("event.created", event_id)]]
+    expected = len(created) * len(fleet)
+    return {
+        "sockets": len(fleet), "notifications_expected": expected, "notifications_received": len(latencies),
+        "lost": expected - len(latencies), "latency": percentiles(latencies),
+        "other_notifications": {f"{kind}": len(times) for (kind, _), times in fleet.receipts.items() if kind != "event.created"},
+        "sockets_closed_by_server": fleet.closed_early, "connect_failures": len(fleet.connect_failures),
+    }
+
+
+async def spec_profile(args, system, seed_path, tokens, out) -> dict:
+    fleet = None
+    if system.notifications:
+        fleet = Fleet(system.websocket, tokens)
+        await fleet.grow(args.sockets)
+    mix = PROFILE_MIX if not args.smoke else {"list": 0.45, "detail": 0.35, "update": 0.05, "delete": 0.05, "create": 0.10}
+    stage = await run_stage(Stage("spec", args.rate, args.users, args.duration, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system)
+    result = {"http": stage.summary}
+    if fleet is not None:
+        created = [(s[5], s[0] + s[2]) for s in stage.samples if s[1] == "create" and s[3] == "ok"]
+        await fleet.wait_for([("event.created", event_id) for event_id, _ in created], len(fleet), timeout=5)
+        result["websockets"] = delivery(fleet, created)
+        # [API return time, delivery latency] of each receipt, for the charts.
+        result["websockets"]["deliveries"] = [
+            [round(returned, 3), round(at - returned, 4)] for event_id, returned in created for at in fleet.receipts[("event.created", event_id)]
+        ]
+        await fleet.close()
+    return result
+
+
+async def http_ceiling(name, rates, mix, args, system, seed_path, out) -> dict:
+    results, best = [], None
+    for rate in rates:
+        users = int(min(200, max(10, rate)))
+        stage = await run_stage(Stage(f"{name}-{int(rate)}", rate, users, args.step_seconds, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=5)
+        summary = {key: value for key, value in stage.summary.items() if key != "timeline"}
+        passed = stage.summary["all"].get("p95_ms", 1e9) < P95_LIMIT_MS and stage.summary["errors"] == 0
+        results.append({**summary, "passed": passed})
+        print(f"  {name:7s} {rate:7.0f}/s offered, {summary['achieved_rate']:7.1f}/s done, p95 {summary['all'].get('p95_ms')} ms, errors {summary['errors']}: {'ok' if passed else 'over the limit'}", flush=True)
+        if not passed:
+            break
+        best = rate
+    return {"limit": f"p95 < {P95_LIMIT_MS} ms, no errors", "max_rate": best, "steps": results}
+
+
+async def socket_ceiling(args, system, tokens) -> dict:
+    fleet, results, best = Fleet(system.websocket, tokens), [], None
+    async with httpx.AsyncClient(base_url=system.event_api, timeout=30) as client:
+        for size in steps(args.socket_steps):
+            connect_seconds = await fleet.grow(int(size))
+            created = []
+            for probe in range(3):
+                created.append(await create_event(client, tokens[probe], f"Fan-out probe {int(size)} {probe}"))
+                await fleet.wait_for([("event.created", created[-1][0])], len(fleet), timeout=10)
+            result = delivery(fleet, created)
+            result["connect_seconds"] = round(connect_seconds, 1)
+            result["fanout_seconds"] = [
+                round(max(fleet.receipts[("event.created", event_id)], default=float("nan")) - returned, 3) for event_id, returned in created
+            ]
+            passed = result["lost"] == 0 and result["connect_failures"] == 0 and result["latency"].get("p99_ms", 1e9) < DELIVERY_P99_LIMIT_MS
+            results.append({**result, "target_sockets": int(size), "passed": passed})
+            print(f"  sockets {len(fleet):6d} open, delivery p99 {result['latency'].get('p99_ms')} ms, fan-out {result['fanout_seconds']} s, lost {result['lost']}", flush=True)
+            if not passed:
+                break
+            best = int(size)
+    await fleet.close()
+    return {"limit": f"delivery p99 < {DELIVERY_P99_LIMIT_MS} ms, none lost", "max_sockets": best, "steps": results}
+
+
+async def run(args, system: BenchSystem, seed_path: Path, out: Path) -> dict:
+    tokens = [user["token"] for user in json.loads(seed_path.read_text())["users"]]
+    print(f"Spec profile: {args.users} users, {args.rate:g} req/s, {args.duration:g} s, "
+          f"{args.sockets if system.notifications else 0} WebSockets", flush=True)
+    results = {"spec_profile": await spec_profile(args, system, seed_path, tokens, out)}
+    if args.no_ceilings:
+        return results
+    print("Ceilings:", flush=True)
+    ceilings = {
+        "reads": await http_ceiling("reads", steps(args.read_steps), READ_MIX, args, system, seed_path, out),
+        "writes": await http_ceiling("writes", steps(args.write_steps), WRITE_MIX, args, system, seed_path, out),
+    }
+    if system.notifications:
+        ceilings["websockets"] = await socket_ceiling(args, system, tokens)
+    results["ceilings"] = ceilings
+    return results
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    out = args.out or REPO_ROOT / "bench-results" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of sockets, inherited by the system
+    notifications = notifications_available() and not args.no_notifications
+    ensure_rabbitmq()
+    started = time.monotonic()
+    with mongodb() as uri:
+        embedded = not os.environ.get("MONGODB_URI")
+        conditions = {
+            "mongodb": describe_mongodb(uri, embedded),
+            "event_api": f"gunicorn gthread, {event_api_workers()} workers x {os.environ.get('EVENT_API_THREADS', '4')} threads",
+            "cpus": os.cpu_count(), "python": platform.python_version(), "smoke": args.smoke,
+            "seeded_users": args.users, "seeded_events": args.users * args.events_per_user,
+            "notifications": "available" if notifications else (
+                "not available: notification_project/manage.py does not exist" if not notifications_available() else "left out (--no-notifications)"
+            ),
+        }
+        print(f"MongoDB: {conditions['mongodb']}", flush=True)
+        system = BenchSystem(out / "logs", uri, notifications=notifications)
+        try:
+            system.start_all()
+            print(f"System up in {time.monotonic() - started:.0f} s: event API {system.event_api}", flush=True)
+            seed_path = seed(system, out, args.users, args.events_per_user)
+            print(f"Seeded after {time.monotonic() - started:.0f} s", flush=True)
+            results = asyncio.run(run(args, system, seed_path, out))
+            system.check_alive()
+        finally:
+            system.stop_all()
+    conditions["total_seconds"] = round(time.monotonic() - started, 1)
+    data = {"conditions": conditions, **results}
+    data["checks"] = report.checks(data)
+    report.write(data, out)
+    print(report.summary(data, out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

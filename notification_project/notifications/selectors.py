@@ -19,8 +19,8 @@ def notification_for(user_id: str, notification_id: str) -> Notification | None:
     return visible_to(user_id).filter(pk=notification_id).first()
 
 
-def after(user_id: str, seq: int, limit: int = 1000) -> list[Notification]:
-    """The user's notifications numbered above `seq`, oldest first (missed-notification recovery)."""
+def after(user_id: str, seq: int, limit: int) -> list[Notification]:
+    """Up to `limit` of the user's notifications numbered above `seq`, oldest first (recovery pages)."""
     return list(visible_to(user_id).filter(seq__gt=seq).order_by("seq")[:limit])
 
 

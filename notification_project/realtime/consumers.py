@@ -60,6 +60,7 @@ class RecentIds:
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
+    replay_batch = 500
     async def connect(self):
         token, subprotocol = token_from_scope(self.scope)
         try:
@@ -83,8 +84,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if since is not None and since_seq is None:
             await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
         if since_seq is not None:
-            for notification in await database_sync_to_async(selectors.after)(self.user_id, since_seq):
-                await self._deliver(notification.seq, notification_payload(notification))
+            await self._replay_after(since_seq)
         self.replaying = False
         for message in sorted(self.held_back, key=lambda m: m["seq"]):
             await self._deliver(message["seq"], message["payload"])
@@ -168,9 +168,17 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def _catch_up(self):
         """Deliver what this socket missed while it was not yet in a group it just joined."""
-        floor = max(self.last_seq, self.connected_seq)
-        for notification in await database_sync_to_async(selectors.after)(self.user_id, floor, 100):
-            await self._deliver(notification.seq, notification_payload(notification))
+        await self._replay_after(max(self.last_seq, self.connected_seq))
+
+    async def _replay_after(self, seq: int):
+        """Send every notification of this user numbered above `seq`, oldest first, in batches."""
+        while True:
+            notifications = await database_sync_to_async(selectors.after)(self.user_id, seq, self.replay_batch)
+            for notification in notifications:
+                await self._deliver(notification.seq, notification_payload(notification))
+            if len(notifications) < self.replay_batch:
+                return
+            seq = notifications[-1].seq
 
     async def _deliver(self, seq: int, payload: dict):
         if self.delivered.add(payload["id"]):

@@ -143,7 +143,10 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_after_the_delivery_
     assert calls == [message["message_id"]] * 3
 
 
-async def test_reconnecting_with_since_replays_missed_notifications_in_order_then_live(broker, people):
+async def test_reconnecting_with_since_replays_missed_notifications_in_order_then_live(broker, people, monkeypatch):
+    from realtime.consumers import NotificationConsumer
+
+    monkeypatch.setattr(NotificationConsumer, "replay_batch", 2)  # the replay pages through the history
     ann, ben = people["ann"], people["ben"]
     socket = await connect(ben)
     broker.publish(event_message("event.created", new_event_id(), ann, title="seen"))

@@ -21,8 +21,12 @@ class Command(BaseCommand):
         asyncio.run(self._run())
 
     async def _run(self):
-        worker = EventConsumerWorker(settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, get_channel_layer())
+        layer = get_channel_layer()
+        worker = EventConsumerWorker(settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, layer)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)
-        await worker.run()
+        try:
+            await worker.run()
+        finally:
+            await layer.close()

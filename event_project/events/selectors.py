@@ -1,7 +1,6 @@
 """Read queries for events: the filtered list and single lookups."""
 
-from django.contrib.auth import get_user_model
-
+from accounts.selectors import users_by_id
 from core.db import parse_object_id
 from core.exceptions import NotFound
 
@@ -10,7 +9,7 @@ from .search import search_prefixes
 
 
 def with_creators(events):
-    """Attach each event's creator, fetched in one `_id: {$in: [...]}` query; returns `events`.
+    """Attach each event's creator, from the user cache or one `_id: {$in: [...]}` query; returns `events`.
 
     Not `select_related`: the backend puts its `$lookup` before the `$match`, so a server that does
     not reorder the pipeline (SecantusDB) joins every event of the collection for one page. Not
@@ -18,8 +17,7 @@ def with_creators(events):
     `$expr`. See docs/performance.md.
     """
     events = list(events)
-    ids = {event.created_by_id for event in events}
-    users = {user.pk: user for user in get_user_model().objects.filter(pk__in=list(ids)).order_by()}
+    users = users_by_id(list({event.created_by_id for event in events}))
     for event in events:
         event.created_by = users[event.created_by_id]
     return events

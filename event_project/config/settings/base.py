@@ -85,6 +85,8 @@ CACHES = {
     }
 }
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
+# How long an authenticated request may use the cached user (dropped at once when the user changes).
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 30)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_USE_CACHE = "default"

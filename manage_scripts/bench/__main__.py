@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -34,12 +35,11 @@ from ..rabbitmq import ensure_rabbitmq
 from ..system import EVENT_PROJECT, event_api_workers
 from . import report
 from .sockets import Fleet, create_event
-from .stages import Stage, percentiles, run_stage
+from .stages import Stage, percentiles, run_stage, settle
 from .system import BenchSystem, notifications_available
 
 # Shares of the spec profile's requests; at 100 req/s `create` is 50 per minute.
 PROFILE_MIX = {"list": 0.55, "detail": 0.3837, "update": 0.05, "delete": 0.0080, "create": 0.00833}
-READ_MIX = {"list": 0.6, "detail": 0.4}
 WRITE_MIX = {"create": 0.4, "update": 0.4, "delete": 0.2}
 P95_LIMIT_MS = 300
 DELIVERY_P99_LIMIT_MS = 1000
@@ -59,6 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-ceilings", action="store_true", help="run the spec profile only")
     parser.add_argument("--no-notifications", action="store_true", help="leave the notification service out")
     parser.add_argument("--events-per-user", type=int, default=3, help="seeded events per user")
+    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of the event API, one per stage")
+    parser.add_argument("--read-mix", default="list=0.6,detail=0.4", help="mix of the reads ceiling")
     parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -113,7 +115,9 @@ async def spec_profile(args, system, seed_path, tokens, out) -> dict:
         fleet = Fleet(system.websocket, tokens)
         await fleet.grow(args.sockets)
     mix = PROFILE_MIX if not args.smoke else {"list": 0.45, "detail": 0.35, "update": 0.05, "delete": 0.05, "create": 0.10}
-    stage = await run_stage(Stage("spec", args.rate, args.users, args.duration, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system)
+    stage = await run_stage(
+        Stage("spec", args.rate, args.users, args.duration, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, profile=args.profile
+    )
     result = {"http": stage.summary}
     if fleet is not None:
         created = [(s[5], s[0] + s[2]) for s in stage.samples if s[1] == "create" and s[3] == "ok"]
@@ -131,7 +135,7 @@ async def http_ceiling(name, rates, mix, args, system, seed_path, out) -> dict:
     results, best = [], None
     for rate in rates:
         users = int(min(200, max(10, rate)))
-        stage = await run_stage(Stage(f"{name}-{int(rate)}", rate, users, args.step_seconds, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=5)
+        stage = await run_stage(Stage(f"{name}-{int(rate)}", rate, users, args.step_seconds, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=5, profile=args.profile)
         summary = {key: value for key, value in stage.summary.items() if key != "timeline"}
         passed = stage.summary["all"].get("p95_ms", 1e9) < P95_LIMIT_MS and stage.summary["errors"] == 0
         results.append({**summary, "passed": passed})
@@ -143,6 +147,7 @@ async def http_ceiling(name, rates, mix, args, system, seed_path, out) -> dict:
 
 
 async def socket_ceiling(args, system, tokens) -> dict:
+    await settle(system)
     fleet, results, best = Fleet(system.websocket, tokens), [], None
     async with httpx.AsyncClient(base_url=system.event_api, timeout=30) as client:
         for size in steps(args.socket_steps):
@@ -174,8 +179,9 @@ async def run(args, system: BenchSystem, seed_path: Path, out: Path) -> dict:
     if args.no_ceilings:
         return results
     print("Ceilings:", flush=True)
+    read_mix = {name: float(share) for name, share in (item.split("=") for item in args.read_mix.split(","))}
     ceilings = {
-        "reads": await http_ceiling("reads", steps(args.read_steps), READ_MIX, args, system, seed_path, out),
+        "reads": await http_ceiling("reads", steps(args.read_steps), read_mix, args, system, seed_path, out),
         "writes": await http_ceiling("writes", steps(args.write_steps), WRITE_MIX, args, system, seed_path, out),
     }
     if system.notifications:
@@ -186,6 +192,7 @@ async def run(args, system: BenchSystem, seed_path: Path, out: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the system on `kill` too
     out = args.out or REPO_ROOT / "bench-results" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     (out / "logs").mkdir(parents=True, exist_ok=True)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

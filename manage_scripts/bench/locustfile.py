@@ -27,7 +27,7 @@ SEED = json.load(open(STAGE["seed"]))
 USERS = SEED["users"]
 # Each seeded user's first event is only read and updated, never deleted, so reads never 404.
 STABLE_EVENTS = [user["events"][0] for user in USERS]
-SAMPLES: list[list] = []  # [scheduled_at, operation, latency_s, outcome, lag_s, created_event_id]
+SAMPLES: list[list] = []  # [scheduled_at, operation, latency_s, outcome, lag_s, created or deleted event id]
 FIRED = [0]  # requests started; those without a sample never finished
 PENDING = [0]  # requests in flight
 START = time.time() + STAGE.get("spawn_seconds", 1.0)  # every user's schedule starts here
@@ -62,7 +62,8 @@ class ApiUser(FastHttpUser):
     def on_start(self):
         self.me = USERS[next(_user_numbers) % len(USERS)]
         self.headers = {"Authorization": f"Bearer {self.me['token']}"}
-        self.deletable = list(self.me["events"][1:])
+        deleted = set(STAGE.get("deleted", ()))  # by earlier stages
+        self.deletable = [event_id for event_id in self.me["events"][1:] if event_id not in deleted]
         self.operations, self.weights = zip(*STAGE["mix"].items(), strict=True)
 
     @task
@@ -78,18 +79,13 @@ class ApiUser(FastHttpUser):
             PENDING[0] += 1
             gevent.spawn(self.request, operation, scheduled)
             scheduled += interval
-        # The schedule is over: once nothing is in flight (or the drain time is up) the stage ends.
-        gevent.sleep(max(0.0, STOP - time.time()))
-        deadline = time.time() + STAGE.get("drain_seconds", 10)
-        while PENDING[0] and time.time() < deadline:
-            gevent.sleep(0.05)
-        self.environment.runner.quit()
+        gevent.sleep(STOP - time.time() + STAGE.get("drain_seconds", 10) + 60)  # until `finish` quits
         raise StopUser()
 
     def request(self, operation: str, scheduled: float) -> None:
         started = time.time()
         operation, method, path, body, expect = self.plan(operation)
-        event_id = None
+        event_id = path.split("/")[3] if operation == "delete" else None
         try:
             with self.client.request(method, path, headers=self.headers, json=body, name=operation, catch_response=True) as response:
                 status = response.status_code or 0
@@ -130,6 +126,23 @@ class ApiUser(FastHttpUser):
 
     def plan_delete(self):
         return "DELETE", f"/api/events/{self.deletable.pop()}/", None, 204
+
+
+@events.test_start.add_listener
+def start_finisher(environment, **kwargs):
+    gevent.spawn(finish, environment)
+
+
+def finish(environment) -> None:
+    """End the stage once the schedule is over and nothing is in flight (or the drain time is up).
+
+    One greenlet quits for everyone: users quitting one by one stop each other quadratically.
+    """
+    gevent.sleep(max(0.0, STOP - time.time()))
+    deadline = time.time() + STAGE.get("drain_seconds", 10)
+    while PENDING[0] and time.time() < deadline:
+        gevent.sleep(0.05)
+    environment.runner.quit()
 
 
 @events.quitting.add_listener

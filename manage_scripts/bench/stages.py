@@ -67,14 +67,22 @@ def summarise(stage: Stage, raw: dict) -> dict:
     }
 
 
-async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, system, drain: float = 10.0) -> Stage:
-    """Run locust for the stage; fills `stage.samples` and `stage.summary`."""
+DELETED: set[str] = set()  # events deleted by earlier stages, which later stages must not delete again
+
+
+async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, system, drain: float = 10.0, profile: bool = False) -> Stage:
+    """Run locust for the stage; fills `stage.samples` and `stage.summary`.
+
+    With `profile`, py-spy samples the event API's processes meanwhile (flame graph SVG in work_dir).
+    """
+    stage.summary["settle_seconds"] = await settle(system)
     config = work_dir / f"stage-{stage.name}.json"
     samples_path = work_dir / f"samples-{stage.name}.json"
     spawn = max(1.0, stage.users / 1000)
     config.write_text(json.dumps({
         "seed": str(seed), "rate": stage.rate, "users": stage.users, "duration": stage.duration,
         "mix": stage.mix, "samples": str(samples_path), "spawn_seconds": spawn + 1.0, "drain_seconds": drain,
+        "deleted": sorted(DELETED),
     }))
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--loglevel", "ERROR",
@@ -87,20 +95,45 @@ async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, syst
         *command, env={**system.env, "BENCH_STAGE": str(config)},
         stdout=asyncio.subprocess.DEVNULL, stderr=open(work_dir / f"locust-{stage.name}.log", "w"),
     )
+    profiler = None
+    if profile:
+        profiler = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(system.processes["event-api"].pid),
+            "--subprocesses", "--idle", "--duration", str(int(spawn + stage.duration)), "--output", str(work_dir / f"profile-{stage.name}.svg"),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
     await process.wait()
+    if profiler is not None:
+        await profiler.wait()
     elapsed = time.monotonic() - started
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     after_system = system.cpu_seconds()
     raw = json.loads(samples_path.read_text())
     stage.samples = raw["samples"]
-    stage.summary = summarise(stage, raw)
+    DELETED.update(s[5] for s in stage.samples if s[1] == "delete")
+    stage.summary = {**summarise(stage, raw), "settle_seconds": stage.summary["settle_seconds"]}
     generator_cpu = (after_children.ru_utime - before_children.ru_utime) + (after_children.ru_stime - before_children.ru_stime)
     stage.summary["load_generator_cpu"] = {"cpu_seconds": round(generator_cpu, 1), "wall_seconds": round(elapsed, 1), "cores_busy": round(generator_cpu / elapsed, 2)}
     stage.summary["system_cpu_cores_busy"] = {
         name: round((after_system.get(name, 0) - before_system.get(name, 0)) / elapsed, 2) for name in after_system
     }
+    api_cpu = after_system.get("event-api", 0) - before_system.get("event-api", 0)
+    stage.summary["event_api_cpu_ms_per_request"] = round(1000 * api_cpu / max(1, len(stage.samples)), 2)
     stage.summary["timeline"] = timeline(raw)
     return stage
+
+
+async def settle(system, idle_cores: float = 0.25, limit: float = 180.0) -> float:
+    """Wait until the system is idle (a stage that overloaded it leaves a backlog); returns the seconds waited."""
+    started = time.monotonic()
+    before = system.cpu_seconds()
+    while time.monotonic() - started < limit:
+        await asyncio.sleep(1.0)
+        after = system.cpu_seconds()
+        if sum(after.values()) - sum(before.values()) < idle_cores:
+            break
+        before = after
+    return round(time.monotonic() - started, 1)
 
 
 def timeline(raw: dict) -> list[dict]:

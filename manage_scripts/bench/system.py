@@ -92,12 +92,24 @@ class BenchSystem:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
 
+    def _mongodb_pid(self) -> int | None:
+        """The embedded MongoDB server's process, when it runs on this machine (its CPU is reported too)."""
+        port = self.env["MONGODB_URI"].split("://")[-1].split("/")[0].split(":")[-1]
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            cmdline = process.info["cmdline"] or []
+            if any("secantusd" in part for part in cmdline[:2]) and port in cmdline:
+                return process.info["pid"]
+        return None
+
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by each process and its children (gunicorn workers)."""
+        """CPU time used so far by each process and its children (gunicorn workers), and by MongoDB."""
         used = {}
-        for name, process in self.processes.items():
+        pids = {name: process.pid for name, process in self.processes.items()}
+        if (mongodb := self._mongodb_pid()) is not None:
+            pids["mongodb"] = mongodb
+        for name, pid in pids.items():
             try:
-                parent = psutil.Process(process.pid)
+                parent = psutil.Process(pid)
                 total = 0.0
                 for proc in [parent, *parent.children(recursive=True)]:
                     times = proc.cpu_times()

@@ -78,6 +78,11 @@ def timeline_chart(data: dict, path: Path) -> None:
     top.set_ylabel("per second")
     top.legend()
     bottom.plot([r["t"] for r in rows], [r["p95_ms"] for r in rows], label="p95 per second")
+    deliveries = data["spec_profile"].get("websockets", {}).get("deliveries")
+    if deliveries:
+        start = json.loads((path.parent / "samples-spec.json").read_text())["start"]
+        bottom.plot([at - start for at, _ in deliveries], [latency * 1000 for _, latency in deliveries], "k.", markersize=2, label="WebSocket deliveries")
+    bottom.legend()
     bottom.axhline(SPEC_P95_MS, color="red", linewidth=0.8)
     bottom.set_yscale("log")
     bottom.set_ylabel("p95 latency (ms)")

@@ -51,6 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=1000, help="simulated users of the spec profile")
     parser.add_argument("--rate", type=float, default=100, help="requests/s of the spec profile")
     parser.add_argument("--duration", type=float, default=60, help="seconds of the spec profile")
+    parser.add_argument("--creates-per-minute", type=float, default=50, help="event creations in the spec profile")
     parser.add_argument("--sockets", type=int, default=500, help="WebSockets open during the spec profile")
     parser.add_argument("--step-seconds", type=float, default=15, help="seconds per ceiling step")
     parser.add_argument("--read-steps", default="50,100,200,400,700,1000,1400,2000", help="reads/s to try")
@@ -106,6 +107,7 @@ def delivery(fleet: Fleet, created: list[tuple[str, float]]) -> dict:
         "lost": expected - len(latencies), "latency": percentiles(latencies),
         "other_notifications": {f"{kind}": len(times) for (kind, _), times in fleet.receipts.items() if kind != "event.created"},
         "sockets_closed_by_server": fleet.closed_early, "connect_failures": len(fleet.connect_failures),
+        "connect_failure_examples": sorted(set(fleet.connect_failures))[:3],
     }
 
 
@@ -114,7 +116,10 @@ async def spec_profile(args, system, seed_path, tokens, out) -> dict:
     if system.notifications:
         fleet = Fleet(system.websocket, tokens)
         await fleet.grow(args.sockets)
-    mix = PROFILE_MIX if not args.smoke else {"list": 0.45, "detail": 0.35, "update": 0.05, "delete": 0.05, "create": 0.10}
+    # Creations keep their own rate (50/min by default) whatever the total rate is.
+    mix = {**PROFILE_MIX, "create": min(0.5, args.creates_per_minute / 60 / args.rate)}
+    if args.smoke:
+        mix = {"list": 0.45, "detail": 0.35, "update": 0.05, "delete": 0.05, "create": 0.10}
     stage = await run_stage(
         Stage("spec", args.rate, args.users, args.duration, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, profile=args.profile
     )

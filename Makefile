@@ -20,7 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m manage_scripts.run $(ARGS)
 
-test: $(STAMP) browser
+test: $(BENCH_STAMP) browser
 	$(PY) -m manage_scripts.test $(ARGS)
 
 # Debian's Chromium and ChromeDriver for the browser-client test (browsers cannot be downloaded
@@ -36,6 +36,7 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	touch $(BENCH_STAMP)
 
+# The test command installs them too, so its 20-second benchmark smoke run cannot rot.
 # `make bench ARGS="--smoke"` for the ~20-second miniature; `ARGS=--help` lists the knobs.
 bench: $(BENCH_STAMP)
 	$(PY) -m manage_scripts.bench $(ARGS)

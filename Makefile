@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 ARGS ?=
 
 .PHONY: run test bench manage install clean browser
@@ -31,7 +32,6 @@ browser:
 	  echo "warning: could not install chromium; the browser-client test will be skipped"
 
 # The benchmark's own tools (locust, matplotlib, py-spy) on top of the test set.
-BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	touch $(BENCH_STAMP)

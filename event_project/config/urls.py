@@ -1,22 +1,15 @@
 """URL map of the event service."""
 
-from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from eventhub_common.service_urls import not_found_view, server_error_view, shared_urlpatterns
 
-from core import health
-from core.exceptions import json_error_view
+from core.health import readyz
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/events/", include("events.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+    *shared_urlpatterns(readyz),
 ]
 
-handler404 = json_error_view(404, "not_found", "Not found.")
-handler500 = json_error_view(500, "server_error", "An unexpected error occurred.")
+handler404 = not_found_view
+handler500 = server_error_view

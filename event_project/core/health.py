@@ -1,22 +1,9 @@
-"""Liveness and readiness probes for orchestrators and the run command."""
+"""Health probes of the event service.
 
-from django.db import connection
-from django.http import JsonResponse
+Readiness needs MongoDB only: API writes go to the outbox, so the API stays
+ready (and loses nothing) while RabbitMQ is away; the relay waits for it.
+"""
 
+from eventhub_common.health import check_mongodb, healthz, readiness_view  # noqa: F401 - healthz re-exported
 
-def healthz(request):
-    """The process is up and serving requests."""
-    return JsonResponse({"status": "ok"})
-
-
-def readyz(request):
-    """Dependencies answer: MongoDB now; RabbitMQ checks join as features need them."""
-    checks = {}
-    try:
-        connection.ensure_connection()
-        connection.connection.admin.command("ping")
-        checks["mongodb"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        checks["mongodb"] = f"error: {exc.__class__.__name__}"
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+readyz = readiness_view({"mongodb": check_mongodb})

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from eventhub_common.access_tokens import ACCESS_TOKEN_LIFETIME, ALGORITHM, token_config_from_env
+from eventhub_common import django_settings
 from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -13,9 +14,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "eventhub_common.mongo_apps.MongoAdminConfig",
-    "eventhub_common.mongo_apps.MongoAuthConfig",
-    "eventhub_common.mongo_apps.MongoContentTypesConfig",
+    *django_settings.MONGO_CONTRIB_APPS,
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -31,42 +30,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *django_settings.SECURITY_AND_STATIC_MIDDLEWARE,
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    *django_settings.SESSION_AND_AUTH_MIDDLEWARE,
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
+TEMPLATES = django_settings.TEMPLATES
 
 # MongoDB through django-mongodb-backend; every model keys on ObjectId.
 DATABASES = {"default": mongodb_database("EVENT_DB_NAME", "eventhub_events")}
-DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
-MIGRATION_MODULES = {
-    "admin": "mongo_migrations.admin",
-    "auth": "mongo_migrations.auth",
-    "contenttypes": "mongo_migrations.contenttypes",
-}
+DEFAULT_AUTO_FIELD = django_settings.MONGO_AUTO_FIELD
+MIGRATION_MODULES = django_settings.MONGO_MIGRATION_MODULES
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -116,29 +92,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Served by WhiteNoise straight from the apps' static folders, so starting a process needs no
-# collectstatic; the container image still collects and compresses them at build time.
-WHITENOISE_USE_FINDERS = True
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+WHITENOISE_USE_FINDERS = True  # see django_settings.STORAGES
+STORAGES = django_settings.STORAGES
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
+REST_FRAMEWORK = django_settings.rest_framework(
+    authentication_classes=[
         "core.authentication.AccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "UNAUTHENTICATED_USER": None,
-}
+    exception_handler="core.exceptions.api_exception_handler",
+)
 
 JWT_TOKENS = token_config_from_env(require_key=False)
 SIMPLE_JWT = {
@@ -156,32 +119,13 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.AccessTokenObtainSerializer",
 }
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "EventHub event service",
-    "DESCRIPTION": (
+SPECTACULAR_SETTINGS = django_settings.spectacular(
+    title="EventHub event service",
+    description=(
         "Users, JWT authentication and events. Every create, update and delete of an event is "
-        "published to RabbitMQ for the notification service. Errors share one JSON shape: "
-        '`{"error": {"status", "code", "message", "details"}}`.'
+        "published to RabbitMQ for the notification service."
     ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
-}
+    COMPONENT_SPLIT_REQUEST=True,
+)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "pymongo": {"level": "WARNING"},
-        "pika": {"level": "WARNING"},
-    },
-}
+LOGGING = django_settings.logging_config(["django.db.backends", "pymongo", "pika"])

@@ -1,0 +1,102 @@
+"""Setting values both Django services share, so each `config/settings/base.py` says only what differs.
+
+Constants are plain data; the builders take what differs between the services
+(authentication classes, titles, noisy loggers) and return the setting.
+"""
+
+from .env import env_str
+
+# django-mongodb-backend's contrib app configs (ObjectId keys) and their regenerated migrations.
+MONGO_CONTRIB_APPS = [
+    "eventhub_common.mongo_apps.MongoAdminConfig",
+    "eventhub_common.mongo_apps.MongoAuthConfig",
+    "eventhub_common.mongo_apps.MongoContentTypesConfig",
+]
+MONGO_MIGRATION_MODULES = {
+    "admin": "mongo_migrations.admin",
+    "auth": "mongo_migrations.auth",
+    "contenttypes": "mongo_migrations.contenttypes",
+}
+MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+
+# Middleware before and after the place a service may insert its own (CORS, for one).
+SECURITY_AND_STATIC_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+]
+SESSION_AND_AUTH_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Static files are served by WhiteNoise straight from the apps' static folders, so starting a process
+# needs no collectstatic; the container image still collects and compresses them at build time.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+ERROR_SHAPE_NOTE = 'Errors share one JSON shape: `{"error": {"status", "code", "message", "details"}}`.'
+
+
+def rest_framework(authentication_classes: list[str], exception_handler: str) -> dict:
+    """DRF: bearer tokens, authenticated by default, JSON in and out (plus the browsable API)."""
+    return {
+        "DEFAULT_AUTHENTICATION_CLASSES": authentication_classes,
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "EXCEPTION_HANDLER": exception_handler,
+        "DEFAULT_RENDERER_CLASSES": [
+            "rest_framework.renderers.JSONRenderer",
+            "rest_framework.renderers.BrowsableAPIRenderer",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+        "UNAUTHENTICATED_USER": None,
+    }
+
+
+def spectacular(title: str, description: str, **extra) -> dict:
+    """drf-spectacular: Swagger UI and ReDoc from the sidecar package (no CDN), open to everyone."""
+    return {
+        "TITLE": title,
+        "DESCRIPTION": f"{description} {ERROR_SHAPE_NOTE}",
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+        "SERVE_AUTHENTICATION": [],
+        **extra,
+    }
+
+
+def logging_config(quiet_loggers: list[str]) -> dict:
+    """Plain lines on stderr at LOG_LEVEL; `quiet_loggers` (chatty libraries) only from WARNING up."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        "loggers": {name: {"level": "WARNING"} for name in quiet_loggers},
+    }

@@ -1,0 +1,24 @@
+"""URL patterns every service serves the same way: API schema and docs, admin, health probes, JSON 404/500."""
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .api_errors import json_error_view
+from .health import healthz
+
+
+def shared_urlpatterns(readyz) -> list:
+    """Schema at /api/schema/, Swagger UI at /api/docs/, ReDoc at /api/redoc/, /admin/, /healthz, /readyz."""
+    return [
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+        path("admin/", admin.site.urls),
+        path("healthz", healthz, name="healthz"),
+        path("readyz", readyz, name="readyz"),
+    ]
+
+
+not_found_view = json_error_view(404, "not_found", "Not found.")
+server_error_view = json_error_view(500, "server_error", "An unexpected error occurred.")

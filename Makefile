@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 ARGS ?=
 
-.PHONY: run test bench manage install clean browser
+.PHONY: run test bench manage install clean browser secantus-rs
 
 $(STAMP): requirements/base.txt requirements/dev.txt common/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,21 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 
 # The test command installs them too, so its 20-second benchmark smoke run cannot rot.
 # `make bench ARGS="--smoke"` for the ~20-second miniature; `ARGS=--help` lists the knobs.
-bench: $(BENCH_STAMP)
-	$(PY) -m manage_scripts.bench $(ARGS)
+# Without MONGODB_URI the benchmark runs on the Rust SecantusDB server (built once, below); if it
+# cannot be built, on the Python one. The report names the server that ran.
+bench: $(BENCH_STAMP) secantus-rs
+	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
+	  $(PY) -m manage_scripts.bench $(ARGS)
+
+# The Rust SecantusDB server. Its crate asks for rustc 1.98, but 1.95 builds it (--ignore-rust-version);
+# WiredTiger's build needs cmake. About 5 minutes the first time; a failure only warns.
+SECANTUS_RS_VERSION := 0.5.3-beta.193
+SECANTUS_RS := var/secantus-rs/bin/secantusd-rs
+secantus-rs:
+	@test -x $(SECANTUS_RS) || { \
+	  { command -v cmake >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; }; } && \
+	  cargo install --quiet secantus-mdb --version $(SECANTUS_RS_VERSION) --ignore-rust-version --root var/secantus-rs; \
+	} || echo "warning: could not build the Rust SecantusDB server; the benchmark will use the Python one"
 
 # `make manage SERVICE=event_project ARGS="createsuperuser"` (needs MONGODB_URI of a running system).
 SERVICE ?= event_project

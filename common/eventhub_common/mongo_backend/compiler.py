@@ -1,0 +1,78 @@
+"""Compilers: upstream's, except that a SELECT whose pipeline a `find` can express is sent as `find`.
+
+django-mongodb-backend sends every read as an aggregation pipeline, and for an
+ordered query it adds an identity `$addFields` of the sort keys before `$sort`
+(`[{$match}, {$addFields: {start_time: "$start_time", _id: "$_id"}}, {$sort},
+{$limit}]`). A stage between `$match` and `$sort` can keep a server from
+answering the sort from an index (SecantusDB scans and sorts in memory; see
+docs/performance.md), and the embedded servers run `aggregate` several times
+slower than the same `find`. A `find` with filter, projection, sort, skip and
+limit is served from the index by every MongoDB, so queries that need nothing
+else go as `find`; anything with a join, a group, a subquery, a computed
+field or search stays a pipeline, exactly as upstream builds it.
+"""
+
+import time
+
+from django_mongodb_backend.compiler import (  # noqa: F401 - the module Django resolves compilers from
+    SQLAggregateCompiler,
+    SQLDeleteCompiler,
+    SQLInsertCompiler,
+    SQLUpdateCompiler,
+)
+from django_mongodb_backend.compiler import SQLCompiler as UpstreamSQLCompiler
+from django_mongodb_backend.query import MongoQuery, wrap_database_errors
+from django_mongodb_backend.utils import OperationDebugWrapper
+
+
+class FindOrAggregateQuery(MongoQuery):
+    """A MongoQuery that runs as `find` when its pipeline is only match, projection, sort, skip, limit."""
+
+    @wrap_database_errors
+    def get_cursor(self):
+        arguments = self.find_arguments()
+        if arguments is None:
+            return super().get_cursor()
+        collection = self.compiler.collection
+        session = self.compiler.connection.session
+        if isinstance(collection, OperationDebugWrapper):  # DEBUG or a test capturing queries: log it
+            started = time.monotonic()
+            cursor = collection.wrapped.find(**arguments, session=session)
+            collection.log("find", time.monotonic() - started, (arguments,))
+            return cursor
+        return collection.find(**arguments, session=session)
+
+    def find_arguments(self) -> dict | None:
+        """`find` keyword arguments equivalent to `get_pipeline()`, or None when it needs a pipeline."""
+        if (
+            self.search_pipeline
+            or self.lookup_pipeline
+            or self.subqueries
+            or self.aggregation_pipeline
+            or self.combinator_pipeline
+            or self.subquery_lookup
+        ):
+            return None
+        if any(value != f"${name}" for name, value in (self.extra_fields or {}).items()):
+            return None  # a computed field, not the identity $addFields of sort keys
+        if any(value not in (1, True) for value in (self.project_fields or {}).values()):
+            return None  # a computed projection
+        if any(direction not in (1, -1) for direction in (self.ordering or {}).values()):
+            return None
+        low, high = self.query.low_mark, self.query.high_mark
+        if high is not None and high <= low:
+            return None  # find's limit 0 means "no limit"; the pipeline's empty result is right
+        arguments = {"filter": self.match_mql}
+        if self.project_fields:
+            arguments["projection"] = self.project_fields
+        if self.ordering:
+            arguments["sort"] = list(self.ordering.items())
+        if low:
+            arguments["skip"] = low
+        if high is not None:
+            arguments["limit"] = high - low
+        return arguments
+
+
+class SQLCompiler(UpstreamSQLCompiler):
+    query_class = FindOrAggregateQuery

@@ -198,6 +198,15 @@ def test_relay_wakes_on_commit_not_on_a_poll(user, reader, relays):
     assert time.monotonic() - started < 2  # far below the 30 s fallback poll
 
 
+def test_a_change_is_published_without_waiting_for_more_changes(user, reader, relays):
+    relays(fallback_poll_seconds=30, await_ms=5000)
+    time.sleep(0.5)
+    started = time.monotonic()
+    make_event(user, title="alone")
+    reader.read(1, timeout=10)
+    assert time.monotonic() - started < 2  # far below the change stream's 5 s wait for a next change
+
+
 def test_standalone_mongodb_without_transactions_fails_loudly(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
     from django.db import connection

@@ -175,3 +175,27 @@ async def test_since_with_an_unknown_id_reports_an_error_and_stays_open(people):
     await socket.send_json_to({"action": "ping"})
     assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     await socket.disconnect()
+
+
+async def test_a_push_skips_channels_per_message_database_cleanup(broker, people, monkeypatch):
+    """Channels runs close_old_connections in a thread before each handler; pushes touch no database."""
+    import channels.consumer
+
+    calls = []
+    original = channels.consumer.aclose_old_connections
+
+    async def counting():
+        calls.append(1)
+        await original()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting)
+    socket = await connect(people["ann"])
+    before = len(calls)
+    broker.publish(event_message("event.created", new_event_id(), people["ben"]))
+    (payload,) = await notifications(socket, 1)
+    assert payload["notification_type"] == "event.created"
+    assert len(calls) == before
+    await socket.send_json_to({"action": "ping"})
+    assert (await socket.receive_json_from())["type"] == "pong"
+    assert len(calls) == before + 1  # client messages still get it
+    await socket.disconnect()

@@ -160,17 +160,25 @@ async def socket_ceiling(args, system, tokens) -> dict:
         for size in steps(args.socket_steps):
             connect_seconds = await fleet.grow(int(size))
             created = []
+            system_before, fleet_before = system.cpu_seconds(), time.process_time()
             for probe in range(3):
                 created.append(await create_event(client, tokens[probe], f"Fan-out probe {int(size)} {probe}"))
                 await fleet.wait_for([("event.created", created[-1][0])], len(fleet), timeout=10)
+            system_after, fleet_after = system.cpu_seconds(), time.process_time()
             result = delivery(fleet, created)
             result["connect_seconds"] = round(connect_seconds, 1)
+            # Who pays for a fan-out: the notification node(s) sending, or this process's socket fleet receiving.
+            result["cpu_ms_per_delivery"] = {
+                "notifications": round(1000 * (system_after.get("notifications", 0) - system_before.get("notifications", 0)) / max(1, 3 * len(fleet)), 3),
+                "socket_fleet": round(1000 * (fleet_after - fleet_before) / max(1, 3 * len(fleet)), 3),
+            }
             result["fanout_seconds"] = [
                 round(max(fleet.receipts[("event.created", event_id)], default=float("nan")) - returned, 3) for event_id, returned in created
             ]
             passed = result["lost"] == 0 and result["connect_failures"] == 0 and result["latency"].get("p99_ms", 1e9) < DELIVERY_P99_LIMIT_MS
             results.append({**result, "target_sockets": int(size), "passed": passed})
-            print(f"  sockets {len(fleet):6d} open, delivery p99 {result['latency'].get('p99_ms')} ms, fan-out {result['fanout_seconds']} s, lost {result['lost']}", flush=True)
+            print(f"  sockets {len(fleet):6d} open, delivery p99 {result['latency'].get('p99_ms')} ms, fan-out {result['fanout_seconds']} s, "
+                  f"lost {result['lost']}, CPU ms per delivery {result['cpu_ms_per_delivery']}", flush=True)
             if not passed:
                 break
             best = int(size)

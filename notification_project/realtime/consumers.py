@@ -25,7 +25,8 @@ from notifications import selectors
 from notifications.payloads import notification_payload
 from subscriptions import services as subscriptions
 
-from .groups import BROADCAST_GROUP, event_group, user_group
+from .broadcast import node_broadcast
+from .groups import event_group, user_group
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 RECENT_IDS = 5000
@@ -77,8 +78,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
         since = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [None])[0]
         since_seq, event_ids, self.connected_seq = await self._connection_state(since)
-        for group in [BROADCAST_GROUP, user_group(self.user_id), *map(event_group, event_ids)]:
+        for group in [user_group(self.user_id), *map(event_group, event_ids)]:
             await self._join(group)
+        await node_broadcast().join(self)  # the broadcast group, shared by this process's sockets
         await self.accept(subprotocol)
         self.expiry = asyncio.create_task(self._close_when_expired(claims.expires_at))
         if since is not None and since_seq is None:
@@ -93,6 +95,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if hasattr(self, "expiry"):
             self.expiry.cancel()
+        node_broadcast().leave(self)
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 

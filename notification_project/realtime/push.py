@@ -1,6 +1,7 @@
 """Pushing a stored notification to the sockets entitled to it, through channel-layer groups.
 
-- `event.created` goes to the broadcast group, which every socket joins.
+- `event.created` goes to the broadcast group: one receiver per process is in it
+  and hands the notification to every local socket (`broadcast.py`).
 - `event.updated` / `event.deleted` go to the event's group (sockets of its
   subscribers join it) and to the creator's user group (the creator is always
   told). A socket whose user is both gets it twice and drops the second copy by

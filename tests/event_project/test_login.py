@@ -72,8 +72,15 @@ def test_rate_limit_is_per_ip_and_shared_between_clients(user, client_ip):
     assert other_ip.post(URL, {"username": user.username, "password": PASSWORD}, format="json").status_code == 200
 
 
-def test_rate_limit_counter_lives_in_the_shared_redis_cache(settings):
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+def test_rate_limit_counter_lives_in_the_shared_redis_cache(api_client, user, settings):
+    import redis
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)
+    api_client.post(URL, {"username": user.username, "password": "wrong"}, format="json")
+    keys = redis.Redis.from_url(settings.REDIS_URL).keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
+    assert any(b"rl:" in key for key in keys), keys  # django-ratelimit's counter, visible to every process
 
 
 def test_x_forwarded_for_cannot_bypass_the_limit_without_a_trusted_proxy(api_client, user):

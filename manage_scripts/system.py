@@ -56,6 +56,11 @@ def event_api_workers() -> int:
     return int(os.environ.get("EVENT_API_WORKERS", "2"))
 
 
+def event_api_threads() -> int:
+    """Threads per gunicorn worker; 2 measured best on 2 cores (docs/performance.md, finding 12)."""
+    return int(os.environ.get("EVENT_API_THREADS", "2"))
+
+
 def _node_name(name: str, index: int, nodes: int) -> str:
     return name if nodes == 1 else f"{name}-{index + 1}"
 
@@ -71,7 +76,7 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
                 "config.wsgi:application",
                 "--bind", f"{bind_host()}:{port}",
                 "--workers", str(event_api_workers()),
-                "--threads", os.environ.get("EVENT_API_THREADS", "4"),
+                "--threads", str(event_api_threads()),
                 "--worker-class", "gthread",
                 "--access-logfile", "-",
                 "--graceful-timeout", "10",

@@ -32,7 +32,7 @@ import httpx
 
 from ..embedded_mongo import REPO_ROOT, mongodb
 from ..rabbitmq import ensure_rabbitmq
-from ..system import EVENT_PROJECT, event_api_workers
+from ..system import EVENT_PROJECT, event_api_threads, event_api_workers
 from . import report
 from .sockets import Fleet, create_event
 from .stages import Stage, percentiles, run_stage, settle
@@ -219,7 +219,7 @@ def main(argv: list[str]) -> int:
         embedded = not os.environ.get("MONGODB_URI")
         conditions = {
             "mongodb": describe_mongodb(uri, embedded),
-            "event_api": f"gunicorn gthread, {event_api_workers()} workers x {os.environ.get('EVENT_API_THREADS', '4')} threads",
+            "event_api": f"gunicorn gthread, {event_api_workers()} workers x {event_api_threads()} threads",
             "cpus": os.cpu_count(), "python": platform.python_version(), "smoke": args.smoke,
             "seeded_users": args.users, "seeded_events": args.users * args.events_per_user,
             "notifications": "available" if notifications else (

@@ -26,7 +26,8 @@ class NodeBroadcast:
     """The sockets of this process and the task that receives the broadcast group for them."""
 
     def __init__(self):
-        self.members: set = set()
+        # Weak: a consumer whose connect failed before `disconnect` could run must not linger here.
+        self.members: weakref.WeakSet = weakref.WeakSet()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
 

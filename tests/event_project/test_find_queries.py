@@ -70,3 +70,12 @@ def test_an_empty_slice_is_empty_not_unlimited(events):
     from events.models import Event
 
     assert list(Event.objects.order_by("start_time")[2:2]) == []
+
+
+def test_a_failing_find_raises_django_database_error(events):
+    from django.db import DatabaseError
+
+    from events.models import Event
+
+    with pytest.raises(DatabaseError):
+        list(Event.objects.filter(title__regex="(unclosed").order_by("start_time")[:5])

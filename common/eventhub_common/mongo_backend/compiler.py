@@ -39,8 +39,9 @@ class FindOrAggregateQuery(MongoQuery):
             started = time.monotonic()
             cursor = collection.wrapped.find(**arguments, session=session)
             collection.log("find", time.monotonic() - started, (arguments,))
-            return cursor
-        return collection.find(**arguments, session=session)
+        else:
+            cursor = collection.find(**arguments, session=session)
+        return DatabaseErrorCursor(cursor)
 
     def find_arguments(self) -> dict | None:
         """`find` keyword arguments equivalent to `get_pipeline()`, or None when it needs a pipeline."""
@@ -72,6 +73,25 @@ class FindOrAggregateQuery(MongoQuery):
         if high is not None:
             arguments["limit"] = high - low
         return arguments
+
+
+class DatabaseErrorCursor:
+    """A `find` cursor whose errors arrive as Django's DatabaseError, as upstream's `aggregate` calls do.
+
+    `aggregate` runs on the call, inside upstream's error wrapper; `find` runs when first iterated.
+    """
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def __iter__(self):
+        return self
+
+    @wrap_database_errors
+    def __next__(self):
+        return next(self._cursor)
+
+    next = __next__
 
 
 class SQLCompiler(UpstreamSQLCompiler):

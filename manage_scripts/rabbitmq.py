@@ -10,8 +10,7 @@ import subprocess
 import sys
 import time
 
-import pika
-from eventhub_common.topology import amqp_url_from_env
+from eventhub_common.topology import amqp_url_from_env, rabbitmq_problem
 
 HOW_TO_GET_ONE = """RabbitMQ does not answer at {url}.
 Start one of these, then run the command again:
@@ -21,14 +20,7 @@ Start one of these, then run the command again:
 
 
 def answers(url: str) -> bool:
-    parameters = pika.URLParameters(url)
-    parameters.connection_attempts = 1
-    parameters.socket_timeout = 2
-    try:
-        pika.BlockingConnection(parameters).close()
-        return True
-    except (pika.exceptions.AMQPError, OSError):
-        return False
+    return rabbitmq_problem(url) is None
 
 
 def ensure_rabbitmq(timeout: float = 90.0) -> str:

@@ -6,9 +6,10 @@
 
 from collections.abc import Callable
 
-import pika
 from django.db import connection
 from django.http import JsonResponse
+
+from .topology import rabbitmq_problem
 
 
 def healthz(request):
@@ -26,14 +27,8 @@ def check_mongodb() -> str:
 
 
 def check_rabbitmq(amqp_url: str) -> str:
-    parameters = pika.URLParameters(amqp_url)
-    parameters.connection_attempts = 1
-    parameters.socket_timeout = 2
-    try:
-        pika.BlockingConnection(parameters).close()
-        return "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return f"error: {exc.__class__.__name__}"
+    problem = rabbitmq_problem(amqp_url)
+    return "ok" if problem is None else f"error: {problem}"
 
 
 def readiness_view(checks: dict[str, Callable[[], str]]):

@@ -13,6 +13,8 @@ never touch a running system's queues.
 
 from dataclasses import dataclass
 
+import pika
+
 from .env import env_int, env_str
 
 
@@ -97,6 +99,18 @@ def topology_from_env() -> Topology:
 
 def amqp_url_from_env() -> str:
     return env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def rabbitmq_problem(url: str) -> str | None:
+    """None when RabbitMQ accepts a connection at `url` within ~2 s, else the error's class name."""
+    parameters = pika.URLParameters(url)
+    parameters.connection_attempts = 1
+    parameters.socket_timeout = 2
+    try:
+        pika.BlockingConnection(parameters).close()
+        return None
+    except (pika.exceptions.AMQPError, OSError, ValueError) as exc:
+        return exc.__class__.__name__
 
 
 def declare_topology(channel, topology: Topology) -> None:

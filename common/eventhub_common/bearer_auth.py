@@ -4,6 +4,8 @@ Both services use this class, so they accept and refuse exactly the same
 tokens; each says only how a verified token becomes the request's user.
 """
 
+from abc import ABC, abstractmethod
+
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -11,7 +13,7 @@ from rest_framework import authentication, exceptions
 from .access_tokens import AccessClaims, InvalidAccessToken, verify_access_token
 
 
-class BearerTokenAuthentication(authentication.BaseAuthentication):
+class BearerTokenAuthentication(authentication.BaseAuthentication, ABC):
     """`Authorization: Bearer <access token>`, verified with `settings.JWT_TOKENS`."""
 
     keyword = "Bearer"
@@ -29,9 +31,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(str(exc), "token_not_valid") from None
         return self.user_for(claims), claims
 
+    @abstractmethod
     def user_for(self, claims: AccessClaims):
         """The request's user for verified claims; raise `AuthenticationFailed` to refuse them."""
-        raise NotImplementedError
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

@@ -58,13 +58,13 @@ STORAGES = {
 ERROR_SHAPE_NOTE = 'Errors share one JSON shape: `{"error": {"status", "code", "message", "details"}}`.'
 
 
-def rest_framework(authentication_classes: list[str], exception_handler: str) -> dict:
-    """DRF: bearer tokens, authenticated by default, JSON in and out (plus the browsable API)."""
+def rest_framework(authentication_classes: list[str]) -> dict:
+    """DRF: bearer tokens, authenticated by default, the one error shape, JSON in and out (plus the browsable API)."""
     return {
         "DEFAULT_AUTHENTICATION_CLASSES": authentication_classes,
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-        "EXCEPTION_HANDLER": exception_handler,
+        "EXCEPTION_HANDLER": "eventhub_common.api_errors.api_exception_handler",
         "DEFAULT_RENDERER_CLASSES": [
             "rest_framework.renderers.JSONRenderer",
             "rest_framework.renderers.BrowsableAPIRenderer",

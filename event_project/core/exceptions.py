@@ -8,7 +8,4 @@ from eventhub_common.api_errors import (  # noqa: F401 - re-exported for this se
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
-    api_exception_handler,
-    error_body,
-    json_error_view,
 )

@@ -4,6 +4,6 @@ Readiness needs MongoDB only: API writes go to the outbox, so the API stays
 ready (and loses nothing) while RabbitMQ is away; the relay waits for it.
 """
 
-from eventhub_common.health import check_mongodb, healthz, readiness_view  # noqa: F401 - healthz re-exported
+from eventhub_common.health import check_mongodb, readiness_view
 
 readyz = readiness_view({"mongodb": check_mongodb})

@@ -1,3 +1,3 @@
 """The API's errors: the shared shape and hierarchy live in `eventhub_common.api_errors`."""
 
-from eventhub_common.api_errors import ApiError, NotFound, ServiceUnavailable, json_error_view  # noqa: F401
+from eventhub_common.api_errors import NotFound  # noqa: F401 - re-exported for this service's modules

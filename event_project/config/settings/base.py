@@ -100,7 +100,6 @@ REST_FRAMEWORK = django_settings.rest_framework(
         "core.authentication.AccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    exception_handler="core.exceptions.api_exception_handler",
 )
 
 JWT_TOKENS = token_config_from_env(require_key=False)

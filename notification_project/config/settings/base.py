@@ -75,7 +75,6 @@ EVENT_API_PUBLIC_URL = env_str("EVENT_API_PUBLIC_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = django_settings.rest_framework(
     authentication_classes=["core.authentication.AccessTokenAuthentication"],
-    exception_handler="eventhub_common.api_errors.api_exception_handler",
 )
 
 SPECTACULAR_SETTINGS = django_settings.spectacular(

@@ -35,12 +35,10 @@ class FindOrAggregateQuery(MongoQuery):
             return super().get_cursor()
         collection = self.compiler.collection
         session = self.compiler.connection.session
+        started = time.monotonic()
+        cursor = collection.find(**arguments, session=session)
         if isinstance(collection, OperationDebugWrapper):  # DEBUG or a test capturing queries: log it
-            started = time.monotonic()
-            cursor = collection.wrapped.find(**arguments, session=session)
             collection.log("find", time.monotonic() - started, (arguments,))
-        else:
-            cursor = collection.find(**arguments, session=session)
         return DatabaseErrorCursor(cursor)
 
     def find_arguments(self) -> dict | None:

@@ -1,5 +1,7 @@
 """Read queries for events: the filtered list and single lookups."""
 
+from bson import ObjectId
+
 from accounts.selectors import users_by_id
 from core.db import parse_object_id
 from core.exceptions import NotFound
@@ -49,6 +51,14 @@ def event_list(*, user, filters: dict):
     return events
 
 
+def event_id(text) -> ObjectId:
+    """The ObjectId an event id in a URL names; a malformed one is NotFound."""
+    object_id = parse_object_id(text)
+    if object_id is None:
+        raise NotFound("No event with this id.")
+    return object_id
+
+
 def event_get(event_id) -> Event:
     """The event with this id; a malformed or unknown id is NotFound."""
     object_id = parse_object_id(event_id)
@@ -56,3 +66,7 @@ def event_get(event_id) -> Event:
     if event is None:
         raise NotFound("No event with this id.")
     return with_creators([event])[0]
+
+
+def event_ids_created_by(user) -> list[ObjectId]:
+    return list(Event.objects.filter(created_by=user).order_by().values_list("pk", flat=True))

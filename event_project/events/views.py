@@ -1,14 +1,16 @@
 """HTTP endpoints of events. Thin: validate input, call a selector or service, serialize."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
 
-from . import selectors, services
+from . import read_cache, selectors, services
 from .serializers import EventFilterSerializer, EventSerializer
 
 EVENT_EXAMPLE = OpenApiExample(
@@ -30,6 +32,14 @@ EVENT_EXAMPLE = OpenApiExample(
 EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="24-character hex ObjectId")
 
 
+def cached_read(request, keys, build_data):
+    """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh."""
+    if not isinstance(request.accepted_renderer, JSONRenderer) or ";" in request.accepted_media_type:
+        return Response(build_data())
+    content = read_cache.cached_json(keys, lambda: JSONRenderer().render(build_data()))
+    return HttpResponse(content, content_type=JSONRenderer.media_type)
+
+
 class EventCursorPagination(CursorPagination):
     """Ordered by start time; no collection count on any page."""
 
@@ -49,12 +59,16 @@ class EventListCreateApi(APIView):
         responses={200: EventSerializer(many=True), 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
     )
     def get(self, request):
+        reader = request.user.pk if "mine" in request.query_params else None
+        return cached_read(request, read_cache.list_keys(request.build_absolute_uri(), reader), lambda: self._page(request))
+
+    def _page(self, request) -> dict:
         filters = EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         events = selectors.event_list(user=request.user, filters=filters.validated_data)
         paginator = self.pagination_class()
         page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data).data
 
     @extend_schema(
         tags=["events"],
@@ -91,7 +105,8 @@ class EventListCreateApi(APIView):
 @extend_schema(tags=["events"], parameters=[EVENT_ID])
 class EventDetailApi(APIView):
     def get(self, request, event_id):
-        return Response(EventSerializer(selectors.event_get(event_id)).data)
+        object_id = selectors.event_id(event_id)
+        return cached_read(request, read_cache.detail_keys(object_id), lambda: EventSerializer(selectors.event_get(object_id)).data)
 
     def put(self, request, event_id):
         return self._update(request, event_id, partial=False)

@@ -1,9 +1,10 @@
 """Run one HTTP load stage (locust in a subprocess) and summarise its samples.
 
 A stage offers `rate` requests per second from `users` simulated users in the
-given mix for `duration` seconds. Its summary holds per-operation latency
-percentiles and error counts, the achieved rate, the load generator's CPU use
-and the system's CPU use per process over the same time.
+given mix for `warmup` + `duration` seconds. Its summary holds per-operation
+latency percentiles and error counts of the `duration` part, the achieved rate,
+the load generator's CPU use and the system's CPU use per process over the
+whole stage. The warm-up (new connections, cold caches) is summarised apart.
 """
 
 import asyncio
@@ -27,6 +28,7 @@ class Stage:
     users: int
     duration: float
     mix: dict[str, float]
+    warmup: float = 0.0
     samples: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
 
@@ -40,7 +42,10 @@ def percentiles(values) -> dict:
 
 
 def summarise(stage: Stage, raw: dict) -> dict:
-    samples = raw["samples"]
+    """The stage's numbers after its warm-up, with the warm-up's own in `warmup` (when it has one)."""
+    steady_from = raw["start"] + stage.warmup
+    warmup = [s for s in raw["samples"] if s[0] < steady_from]
+    samples = [s for s in raw["samples"] if s[0] >= steady_from]
     by_operation = defaultdict(list)
     errors: dict[str, Counter] = defaultdict(Counter)
     for _, operation, latency, outcome, _, _ in samples:
@@ -51,9 +56,9 @@ def summarise(stage: Stage, raw: dict) -> dict:
         operation: {**percentiles(latencies), "errors": sum(errors[operation].values()), "error_kinds": dict(errors[operation])}
         for operation, latencies in sorted(by_operation.items())
     }
-    unfinished = raw["fired"] - len(samples)
+    unfinished = raw["fired"] - len(samples) - len(warmup)
     total_errors = sum(sum(kinds.values()) for kinds in errors.values()) + unfinished
-    return {
+    summary = {
         "offered_rate": stage.rate,
         "achieved_rate": round(len(samples) / stage.duration, 1),
         "users": stage.users,
@@ -65,6 +70,11 @@ def summarise(stage: Stage, raw: dict) -> dict:
         "endpoints": endpoints,
         "generator_lag": percentiles([s[4] for s in samples]),
     }
+    if stage.warmup:
+        summary["warmup"] = {
+            "duration_s": stage.warmup, "errors": sum(s[3] != "ok" for s in warmup), "all": percentiles([s[2] for s in warmup])
+        }
+    return summary
 
 
 DELETED: set[str] = set()  # events deleted by earlier stages, which later stages must not delete again
@@ -80,14 +90,14 @@ async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, syst
     samples_path = work_dir / f"samples-{stage.name}.json"
     spawn = max(1.0, stage.users / 1000)
     config.write_text(json.dumps({
-        "seed": str(seed), "rate": stage.rate, "users": stage.users, "duration": stage.duration,
+        "seed": str(seed), "rate": stage.rate, "users": stage.users, "duration": stage.warmup + stage.duration,
         "mix": stage.mix, "samples": str(samples_path), "spawn_seconds": spawn + 1.0, "drain_seconds": drain,
         "deleted": sorted(DELETED),
     }))
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--loglevel", "ERROR",
         "--host", host, "-u", str(stage.users), "-r", str(max(stage.users / spawn, 1)),
-        "--run-time", f"{int(spawn + 1 + stage.duration + drain + 1)}s", "--stop-timeout", "2",
+        "--run-time", f"{int(spawn + 1 + stage.warmup + stage.duration + drain + 1)}s", "--stop-timeout", "2",
     ]
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_system, started = system.cpu_seconds(), time.monotonic()
@@ -99,7 +109,7 @@ async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, syst
     if profile:
         profiler = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(system.processes["event-api"].pid),
-            "--subprocesses", "--idle", "--duration", str(int(spawn + stage.duration)), "--output", str(work_dir / f"profile-{stage.name}.svg"),
+            "--subprocesses", "--idle", "--duration", str(int(spawn + stage.warmup + stage.duration)), "--output", str(work_dir / f"profile-{stage.name}.svg"),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
     await process.wait()

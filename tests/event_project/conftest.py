@@ -11,6 +11,14 @@ from .factories import make_user
 _ip_counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def no_list_copies_from_other_tests():
+    """Tests empty the database without model signals, so list pages cached by one test must not reach the next."""
+    from events.read_cache import forget_lists
+
+    forget_lists()
+
+
 @pytest.fixture
 def client_ip():
     """A distinct client IP per test, so login rate-limit buckets never leak between tests."""

@@ -63,6 +63,8 @@ CACHES = {
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
 # How long an authenticated request may use the cached user (dropped at once when the user changes).
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 30)
+# How long a rendered event read may be reused; dropped at once when an event changes (events.read_cache).
+EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_USE_CACHE = "default"

@@ -1,0 +1,151 @@
+"""Event reads are served from the shared cache until an event changes, and never show a stale event after it."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from .conftest import bearer_client
+from .factories import event_payload, make_event, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url, **extra) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    return response, len(captured.captured_queries)
+
+
+def titles(response) -> list[str]:
+    return [event["title"] for event in response.json()["results"]]
+
+
+def test_a_repeated_detail_read_does_not_query_mongodb(auth_client, user):
+    event = make_event(user)
+    first, first_queries = queries_for(auth_client, f"/api/events/{event.pk}/")
+    again, again_queries = queries_for(auth_client, f"/api/events/{event.pk}/")
+    assert first_queries >= 1
+    assert again_queries == 0
+    assert again.status_code == 200
+    assert again["Content-Type"] == "application/json"
+    assert again.json() == first.json()
+
+
+def test_a_repeated_list_page_does_not_query_mongodb(auth_client, user):
+    make_event(user, title="Cached page")
+    first, first_queries = queries_for(auth_client, "/api/events/?page_size=5")
+    again, again_queries = queries_for(auth_client, "/api/events/?page_size=5")
+    assert first_queries >= 1 and again_queries == 0
+    assert again.json() == first.json()
+
+
+def test_an_update_through_the_api_is_read_at_once(auth_client, user):
+    event = make_event(user, title="Before")
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["title"] == "Before"
+    assert titles(auth_client.get("/api/events/")) == ["Before"]
+    assert auth_client.patch(f"/api/events/{event.pk}/", {"title": "After"}, format="json").status_code == 200
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["title"] == "After"
+    assert titles(auth_client.get("/api/events/")) == ["After"]
+
+
+def test_a_change_made_outside_the_api_is_read_at_once(auth_client, user):
+    event = make_event(user, title="Before")
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["title"] == "Before"
+    event.title = "Changed in the admin"
+    event.save()
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["title"] == "Changed in the admin"
+
+
+def test_another_users_new_event_appears_in_a_cached_list(auth_client, other_client, user):
+    make_event(user, title="Mine")
+    assert titles(auth_client.get("/api/events/")) == ["Mine"]
+    assert other_client.post("/api/events/", {**event_payload(), "title": "Theirs"}, format="json").status_code == 201
+    assert sorted(titles(auth_client.get("/api/events/"))) == ["Mine", "Theirs"]
+
+
+def test_a_deleted_event_leaves_detail_and_list(auth_client, user):
+    event = make_event(user, title="Doomed")
+    assert auth_client.get(f"/api/events/{event.pk}/").status_code == 200
+    assert titles(auth_client.get("/api/events/")) == ["Doomed"]
+    assert auth_client.delete(f"/api/events/{event.pk}/").status_code == 204
+    assert auth_client.get(f"/api/events/{event.pk}/").status_code == 404
+    assert titles(auth_client.get("/api/events/")) == []
+
+
+def test_mine_is_cached_per_reader(auth_client, other_client, user, other_user):
+    make_event(user, title="Mine")
+    make_event(other_user, title="Theirs")
+    assert titles(auth_client.get("/api/events/?mine=true")) == ["Mine"]
+    assert titles(other_client.get("/api/events/?mine=true")) == ["Theirs"]
+
+
+def test_a_renamed_creator_is_shown_at_once(auth_client, user):
+    event = make_event(user)
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["created_by"]["username"] == user.username
+    user.username = "renamed_creator"
+    user.save()
+    assert auth_client.get(f"/api/events/{event.pk}/").json()["created_by"]["username"] == "renamed_creator"
+    assert auth_client.get("/api/events/").json()["results"][0]["created_by"]["username"] == "renamed_creator"
+
+
+def test_page_links_keep_the_host_each_client_asked_for(auth_client, user):
+    make_event(user, title="one")
+    make_event(user, title="two")
+    for host in ("localhost", "127.0.0.1"):
+        assert auth_client.get("/api/events/?page_size=1", HTTP_HOST=host).json()["next"].startswith(f"http://{host}/")
+
+
+def test_an_unknown_id_is_404_every_time(auth_client):
+    for _ in range(2):
+        assert auth_client.get("/api/events/0123456789abcdef01234567/").status_code == 404
+
+
+def test_an_id_in_upper_case_reads_the_same_event_and_sees_its_changes(auth_client, user):
+    event = make_event(user, title="Before")
+    upper = str(event.pk).upper()
+    assert auth_client.get(f"/api/events/{upper}/").json()["title"] == "Before"
+    auth_client.patch(f"/api/events/{event.pk}/", {"title": "After"}, format="json")
+    assert auth_client.get(f"/api/events/{upper}/").json()["title"] == "After"
+
+
+def test_the_browsable_api_still_renders_html(auth_client, user):
+    event = make_event(user)
+    auth_client.get(f"/api/events/{event.pk}/")  # a JSON copy is cached
+    response = auth_client.get(f"/api/events/{event.pk}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_reads_are_answered_when_the_cache_is_unreachable(user, client_ip):
+    event = make_event(user, title="Still here")
+    unreachable = {"default": {"BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=unreachable):
+        client = bearer_client(user, client_ip)
+        assert client.get(f"/api/events/{event.pk}/").json()["title"] == "Still here"
+        assert titles(client.get("/api/events/")) == ["Still here"]
+
+
+@override_settings(EVENT_READ_CACHE_SECONDS=0)
+def test_the_cache_can_be_turned_off(auth_client, user):
+    event = make_event(user)
+    auth_client.get(f"/api/events/{event.pk}/")
+    _, queries = queries_for(auth_client, f"/api/events/{event.pk}/")
+    assert queries >= 1
+
+
+def test_users_created_later_do_not_retire_copies(auth_client, user):
+    event = make_event(user)
+    auth_client.get(f"/api/events/{event.pk}/")
+    make_user()
+    _, queries = queries_for(auth_client, f"/api/events/{event.pk}/")
+    assert queries == 0
+
+
+def test_writes_succeed_when_the_cache_is_unreachable(user, client_ip):
+    event = make_event(user, title="Before")
+    unreachable = {"default": {"BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=unreachable):
+        client = bearer_client(user, client_ip)
+        assert client.patch(f"/api/events/{event.pk}/", {"title": "After"}, format="json").status_code == 200
+    assert bearer_client(user, client_ip).get(f"/api/events/{event.pk}/").json()["title"] == "After"

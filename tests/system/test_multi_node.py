@@ -63,3 +63,22 @@ def test_login_rate_limit_holds_across_event_api_nodes(cluster):
         f"{api_a}/api/auth/login/", json={"username": "frank", "password": PASSWORD}, headers={"X-Forwarded-For": "198.51.100.21"}
     )
     assert other_client.status_code == 200
+
+
+def test_a_change_on_one_node_is_read_at_once_on_the_other(cluster):
+    """Both nodes serve reads from the shared cache; a write on either retires the copies for both."""
+    api_a, api_b = cluster.event_api_urls
+    gina = register_and_log_in(api_a, "gina", forwarded_for="198.51.100.30")
+    created = httpx.post(f"{api_a}/api/events/", json=event_body("before"), headers=gina.headers)
+    event_id = created.json()["id"]
+    mine = "/api/events/?mine=true"
+    for api in (api_a, api_b):  # each node caches both reads
+        assert httpx.get(f"{api}/api/events/{event_id}/", headers=gina.headers).json()["title"] == "before"
+        assert [e["title"] for e in httpx.get(f"{api}{mine}", headers=gina.headers).json()["results"]] == ["before"]
+    patched = httpx.patch(f"{api_a}/api/events/{event_id}/", json={"title": "after"}, headers=gina.headers)
+    assert patched.status_code == 200
+    assert httpx.get(f"{api_b}/api/events/{event_id}/", headers=gina.headers).json()["title"] == "after"
+    assert [e["title"] for e in httpx.get(f"{api_b}{mine}", headers=gina.headers).json()["results"]] == ["after"]
+    assert httpx.delete(f"{api_b}/api/events/{event_id}/", headers=gina.headers).status_code == 204
+    assert httpx.get(f"{api_a}/api/events/{event_id}/", headers=gina.headers).status_code == 404
+    assert httpx.get(f"{api_a}{mine}", headers=gina.headers).json()["results"] == []

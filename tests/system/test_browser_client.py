@@ -40,13 +40,33 @@ def browser():
 
 
 def wait_for(predicate, timeout=10.0, message="condition"):
+    """Poll until `predicate()` is truthy. The page re-renders its lists as notifications arrive, so an
+    element found a moment ago may be gone: that counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = predicate()
+        try:
+            result = predicate()
+        except StaleElementReferenceException:
+            result = None
         if result:
             return result
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+def click(browser, selector: str, message: str) -> None:
+    """Click the first element matching `selector` once the page shows one (retried if it was re-rendered)."""
+    from selenium.webdriver.common.by import By
+
+    def attempt():
+        found = browser.find_elements(By.CSS_SELECTOR, selector)
+        if found:
+            found[0].click()
+        return bool(found)
+
+    wait_for(attempt, message=message)
 
 
 def create_event(system, user, title) -> str:
@@ -80,8 +100,7 @@ def test_browser_client_end_to_end(system, browser):
     wait_for(lambda: "Live one" in browser.find_element(By.ID, "live").text, message="live notification")
 
     # Subscribe from the page, then an update reaches it.
-    row = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'#events tr[data-id="{first_event}"] button'), message="event row")
-    row[0].click()
+    click(browser, f'#events tr[data-id="{first_event}"] button', message="event row")
     wait_for(
         lambda: browser.find_element(By.CSS_SELECTOR, f'#events tr[data-id="{first_event}"] button').text == "Unsubscribe",
         message="subscribed",
@@ -90,8 +109,7 @@ def test_browser_client_end_to_end(system, browser):
     wait_for(lambda: "Renamed" in browser.find_element(By.ID, "live").text, message="update notification")
 
     # History: unread items can be marked read, one by one and all at once.
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#history li.unread button"), message="unread history")
-    browser.find_elements(By.CSS_SELECTOR, "#history li.unread button")[0].click()
+    click(browser, "#history li.unread button", message="unread history")
     browser.find_element(By.ID, "read-all").click()
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "#history li.unread"), message="all read")
 

@@ -51,8 +51,8 @@ def event_list(*, user, filters: dict):
     return events
 
 
-def event_id(text) -> ObjectId:
-    """The ObjectId an event id in a URL names; a malformed one is NotFound."""
+def parse_event_id(text) -> ObjectId:
+    """The ObjectId an event id (from a URL, or already an ObjectId) names; a malformed one is NotFound."""
     object_id = parse_object_id(text)
     if object_id is None:
         raise NotFound("No event with this id.")
@@ -61,8 +61,7 @@ def event_id(text) -> ObjectId:
 
 def event_get(event_id) -> Event:
     """The event with this id; a malformed or unknown id is NotFound."""
-    object_id = parse_object_id(event_id)
-    event = Event.objects.filter(pk=object_id).order_by().first() if object_id else None
+    event = Event.objects.filter(pk=parse_event_id(event_id)).order_by().first()
     if event is None:
         raise NotFound("No event with this id.")
     return with_creators([event])[0]

@@ -105,7 +105,7 @@ class EventListCreateApi(APIView):
 @extend_schema(tags=["events"], parameters=[EVENT_ID])
 class EventDetailApi(APIView):
     def get(self, request, event_id):
-        object_id = selectors.event_id(event_id)
+        object_id = selectors.parse_event_id(event_id)
         return cached_read(request, read_cache.detail_keys(object_id), lambda: EventSerializer(selectors.event_get(object_id)).data)
 
     def put(self, request, event_id):

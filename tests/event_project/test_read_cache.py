@@ -10,6 +10,9 @@ from .factories import event_payload, make_event, make_user
 
 pytestmark = pytest.mark.django_db
 
+# A Redis address nothing listens on: every cache call fails at once.
+UNREACHABLE_CACHE = {"default": {"BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
 
 def queries_for(client, url, **extra) -> tuple[object, int]:
     with CaptureQueriesContext(connection) as captured:
@@ -119,8 +122,7 @@ def test_the_browsable_api_still_renders_html(auth_client, user):
 
 def test_reads_are_answered_when_the_cache_is_unreachable(user, client_ip):
     event = make_event(user, title="Still here")
-    unreachable = {"default": {"BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES=UNREACHABLE_CACHE):
         client = bearer_client(user, client_ip)
         assert client.get(f"/api/events/{event.pk}/").json()["title"] == "Still here"
         assert titles(client.get("/api/events/")) == ["Still here"]
@@ -144,8 +146,7 @@ def test_users_created_later_do_not_retire_copies(auth_client, user):
 
 def test_writes_succeed_when_the_cache_is_unreachable(user, client_ip):
     event = make_event(user, title="Before")
-    unreachable = {"default": {"BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES=UNREACHABLE_CACHE):
         client = bearer_client(user, client_ip)
         assert client.patch(f"/api/events/{event.pk}/", {"title": "After"}, format="json").status_code == 200
     assert bearer_client(user, client_ip).get(f"/api/events/{event.pk}/").json()["title"] == "After"

@@ -21,7 +21,8 @@ from core.db import parse_object_id
 logger = logging.getLogger(__name__)
 
 
-def _key(user_id) -> str:
+def user_cache_key(user_id) -> str:
+    """The shared-cache key of a user's cached copy (a pickled `User`)."""
     return f"accounts:user:{user_id}"
 
 
@@ -32,7 +33,7 @@ def active_user(user_id: str):
         return None
     user = None
     try:
-        user = cache.get(_key(object_id))
+        user = cache.get(user_cache_key(object_id))
     except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
         logger.warning("user cache unavailable", exc_info=True)
     if user is None:
@@ -41,7 +42,7 @@ def active_user(user_id: str):
         if user is None:
             return None
         try:
-            cache.set(_key(object_id), user, settings.USER_CACHE_SECONDS)
+            cache.set(user_cache_key(object_id), user, settings.USER_CACHE_SECONDS)
         except Exception:  # noqa: BLE001
             logger.warning("user cache unavailable", exc_info=True)
     return user if user.is_active else None
@@ -49,7 +50,7 @@ def active_user(user_id: str):
 
 def users_by_id(user_ids) -> dict:
     """{id: user} for these ids (active or not), from the cache where it has them, else one `$in` query."""
-    keys = {_key(user_id): user_id for user_id in user_ids}
+    keys = {user_cache_key(user_id): user_id for user_id in user_ids}
     try:
         users = {user.pk: user for user in cache.get_many(list(keys)).values()}
     except Exception:  # noqa: BLE001
@@ -60,7 +61,7 @@ def users_by_id(user_ids) -> dict:
         found = {user.pk: user for user in get_user_model().objects.filter(pk__in=missing).order_by()}
         users.update(found)
         try:
-            cache.set_many({_key(pk): user for pk, user in found.items()}, settings.USER_CACHE_SECONDS)
+            cache.set_many({user_cache_key(pk): user for pk, user in found.items()}, settings.USER_CACHE_SECONDS)
         except Exception:  # noqa: BLE001
             logger.warning("user cache unavailable", exc_info=True)
     return users
@@ -68,4 +69,4 @@ def users_by_id(user_ids) -> dict:
 
 def forget_user(sender, instance, **kwargs) -> None:
     """Signal receiver: drop the cached copy of a saved or deleted user."""
-    cache.delete(_key(instance.pk))
+    cache.delete(user_cache_key(instance.pk))

@@ -68,15 +68,28 @@ def cached_json(keys: tuple[str, str], build: Callable[[], bytes]) -> bytes:
     except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
         logger.warning("read cache unavailable", exc_info=True)
         return build()
-    copy = found.get(copy_key)
-    if copy is not None and copy[0] == version:
-        return copy[1]
+    content = current_copy(found, keys, version)
+    if content is not None:
+        return content
     content = build()
     try:
         cache.set(copy_key, (version, content), seconds)
     except Exception:  # noqa: BLE001
         logger.warning("read cache unavailable", exc_info=True)
     return content
+
+
+def current_copy(found: dict, keys: tuple[str, str], version=None) -> bytes | None:
+    """The copy in `found` (a `cache.get_many` of at least `keys`) if its version is current, else None.
+
+    `version` overrides the one in `found` (one just created for a missing version key).
+    """
+    version_key, copy_key = keys
+    version = version or found.get(version_key)
+    copy = found.get(copy_key)
+    if version is None or copy is None or copy[0] != version:
+        return None
+    return copy[1]
 
 
 def _new_version(version_key: str) -> str:

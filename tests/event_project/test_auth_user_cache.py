@@ -2,15 +2,15 @@
 
 from django.core.cache import cache
 
-from accounts.selectors import _key
+from accounts.selectors import user_cache_key
 
 from .conftest import bearer_client
 
 
 def test_authenticated_request_caches_the_user(user, client_ip):
-    cache.delete(_key(user.pk))
+    cache.delete(user_cache_key(user.pk))
     assert bearer_client(user, client_ip).get("/api/auth/me/").status_code == 200
-    assert cache.get(_key(user.pk)).pk == user.pk
+    assert cache.get(user_cache_key(user.pk)).pk == user.pk
 
 
 def test_deactivating_a_cached_user_refuses_their_token_on_the_next_request(user, client_ip):

@@ -34,6 +34,7 @@ from ..embedded_mongo import REPO_ROOT, mongodb
 from ..rabbitmq import ensure_rabbitmq
 from ..system import EVENT_PROJECT, event_api_threads, event_api_workers
 from . import report
+from .machine import calibration
 from .sockets import Fleet, create_event
 from .stages import Stage, percentiles, run_stage, settle
 from .system import BenchSystem, notifications_available
@@ -225,7 +226,7 @@ def main(argv: list[str]) -> int:
         conditions = {
             "mongodb": describe_mongodb(uri, embedded),
             "event_api": f"gunicorn gthread, {event_api_workers()} workers x {event_api_threads()} threads",
-            "cpus": os.cpu_count(), "python": platform.python_version(), "smoke": args.smoke,
+            "cpus": os.cpu_count(), "machine": calibration(), "python": platform.python_version(), "smoke": args.smoke,
             "seeded_users": args.users, "seeded_events": args.users * args.events_per_user,
             "notifications": "available" if notifications else (
                 "not available: notification_project/manage.py does not exist" if not notifications_available() else "left out (--no-notifications)"

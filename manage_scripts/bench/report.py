@@ -117,6 +117,8 @@ def summary(data: dict, out: Path) -> str:
         "=== Benchmark summary",
         f"MongoDB: {c['mongodb']}",
         f"Event API: {c['event_api']}; {c['cpus']} CPUs shared with the load generator; Python {c['python']}",
+        f"Machine: {c['machine']['cpu_model']}; empty Python loop {c['machine']['python_loop_ns']} ns/iteration, "
+        f"system call {c['machine']['syscall_ns']:g} ns (finding 17)",
         f"Data: {c['seeded_users']} users, {c['seeded_events']} seeded events; notifications: {c['notifications']}",
         f"Spec profile: {http['users']} users, {http['offered_rate']:g} req/s offered, {http['achieved_rate']:g} done, "
         f"{http['duration_s']:g} s, {http['requests']} requests, {http['errors']} errors; "

@@ -57,8 +57,45 @@ def event_api_workers() -> int:
 
 
 def event_api_threads() -> int:
-    """Threads per gunicorn worker; 2 measured best on 2 cores (docs/performance.md, finding 12)."""
+    """Threads per worker that run Django; 2 measured best on 2 cores (docs/performance.md, finding 12)."""
     return int(os.environ.get("EVENT_API_THREADS", "2"))
+
+
+def event_api_server() -> str:
+    """The event API's WSGI server: `granian` (default) or `gunicorn` (EVENT_API_SERVER)."""
+    server = os.environ.get("EVENT_API_SERVER", "granian")
+    if server not in ("granian", "gunicorn"):
+        raise ValueError(f"EVENT_API_SERVER must be granian or gunicorn, not {server!r}")
+    return server
+
+
+def event_api_backpressure() -> int:
+    """Connections one granian worker serves at once (EVENT_API_BACKPRESSURE). Keep-alive connections count
+    even when idle, and granian's default (1024 / workers) left clients beyond it unanswered (finding 15)."""
+    return int(os.environ.get("EVENT_API_BACKPRESSURE", "4096"))
+
+
+def event_api_command(port: int) -> list[str]:
+    if event_api_server() == "gunicorn":
+        return [
+            _bin("gunicorn"), "config.wsgi:application",
+            "--bind", f"{bind_host()}:{port}",
+            "--workers", str(event_api_workers()),
+            "--threads", str(event_api_threads()),
+            "--worker-class", "gthread",
+            "--access-logfile", "-",
+            "--graceful-timeout", "10",
+        ]
+    return [
+        _bin("granian"), "config.wsgi:application",
+        "--interface", "wsgi",
+        "--host", bind_host(), "--port", str(port),
+        "--workers", str(event_api_workers()),
+        "--blocking-threads", str(event_api_threads()),
+        "--backpressure", str(event_api_backpressure()),
+        "--access-log",
+        "--workers-kill-timeout", "10",
+    ]
 
 
 def _node_name(name: str, index: int, nodes: int) -> str:
@@ -69,20 +106,7 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
     """Every long-running process of the system, `ports.nodes` of each scalable one."""
     python = sys.executable
     specs = [
-        ProcessSpec(
-            _node_name("event-api", i, ports.nodes),
-            [
-                _bin("gunicorn"),
-                "config.wsgi:application",
-                "--bind", f"{bind_host()}:{port}",
-                "--workers", str(event_api_workers()),
-                "--threads", str(event_api_threads()),
-                "--worker-class", "gthread",
-                "--access-logfile", "-",
-                "--graceful-timeout", "10",
-            ],
-            EVENT_PROJECT,
-        )
+        ProcessSpec(_node_name("event-api", i, ports.nodes), event_api_command(port), EVENT_PROJECT)
         for i, port in enumerate(ports.event_api_ports())
     ]
     # One relay publishes at a time (a lease in MongoDB), so one is enough; more would only stand by.

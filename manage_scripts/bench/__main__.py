@@ -32,7 +32,7 @@ import httpx
 
 from ..embedded_mongo import REPO_ROOT, mongodb
 from ..rabbitmq import ensure_rabbitmq
-from ..system import EVENT_PROJECT, event_api_threads, event_api_workers
+from ..system import EVENT_PROJECT, event_api_server, event_api_threads, event_api_workers
 from . import report
 from .machine import calibration
 from .sockets import Fleet, create_event
@@ -225,7 +225,7 @@ def main(argv: list[str]) -> int:
         embedded = not os.environ.get("MONGODB_URI")
         conditions = {
             "mongodb": describe_mongodb(uri, embedded),
-            "event_api": f"gunicorn gthread, {event_api_workers()} workers x {event_api_threads()} threads",
+            "event_api": f"{event_api_server()}, {event_api_workers()} workers x {event_api_threads()} threads",
             "cpus": os.cpu_count(), "machine": calibration(), "python": platform.python_version(), "smoke": args.smoke,
             "seeded_users": args.users, "seeded_events": args.users * args.events_per_user,
             "notifications": "available" if notifications else (

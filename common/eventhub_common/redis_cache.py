@@ -29,3 +29,8 @@ class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def redis(self):
+        """The `redis.Redis` client (of the primary), for what Django's cache API has no verb for (scripts,
+        sorted sets). Keys must go through `make_key`; integers are stored as Django stores them (raw)."""
+        return self._cache.get_client(write=True)

@@ -1,18 +1,24 @@
 """Rendered JSON of event reads, kept in the shared cache until the events they show change.
 
-A read is stored as `(version, bytes)` next to a version key and served while the
-two versions match; a change replaces the version, so every copy made before it
-stops matching at once, on every worker and node (the cache is Redis):
+A read is stored as `(version, bytes, window)` next to its version keys and served
+while the versions match; a change replaces the version, so every copy made before
+it stops matching at once, on every worker and node (the cache is Redis):
 
-- an event's detail is checked against that event's version;
-- every list page is checked against the one list version, which any event
-  change replaces (a change can move an event into or out of any filtered page).
+- an event's detail is checked against that event's version (a random token);
+- every list page is checked against the one list version: an epoch (a random
+  number) and a change counter. Each change of any event adds one to the counter
+  and logs the earliest start time it touched (the event's start before and after).
 
-Versions are random tokens, not counters: a version key that was evicted or
-expired is re-created with a new token, so no old copy can match it again. The
-read takes its version before it queries, and a change replaces versions only
-after its transaction commits (before the API answers the writer), so a copy
-is never newer than its version says, and a client reads its own writes.
+A list page ordered by start time cannot be changed by an event that starts after
+its last row, so a first page that has a next page records that start as its
+`window`. A page whose version is behind is still current if every change logged
+since its version started after its window; it is then re-stamped with the current
+version. Every other page (a last page, a page behind a cursor) is retired by any
+change. A lost epoch, counter or log starts a new epoch, which matches no copy.
+
+Versions are taken before the read queries, and a change records its version after
+its transaction commits (before the API answers the writer), so a copy is never
+newer than its version says, and a client reads its own writes.
 
 Copies live EVENT_READ_CACHE_SECONDS (0 turns the cache off). That is also the
 bound on staleness in the one case left: the cache refused to record a change
@@ -22,8 +28,11 @@ When the cache does not answer, reads go to the database.
 
 import hashlib
 import logging
+import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from bson import ObjectId
 from django.conf import settings
@@ -33,86 +42,179 @@ from core.db import on_commit
 
 logger = logging.getLogger(__name__)
 
-LIST_VERSION_KEY = "events:read-version:list"
+LIST_EPOCH_KEY = "events:list-epoch"
+LIST_COUNTER_KEY = "events:list-changes-counter"
+LIST_LOG_KEY = "events:list-changes"
+LOG_LENGTH = 1000  # changes kept in the log; a copy further behind is rebuilt
+LOG_READ_LIMIT = 200  # a copy more changes behind than this is rebuilt rather than checked
 VERSION_SECONDS = 24 * 3600  # outlives every copy; a lost version only costs misses
+
+# Starts a new epoch when the epoch or the counter is missing (evicted, expired, first use).
+_START_EPOCH = """
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('SET', KEYS[2], 0, 'EX', ARGV[2])
+  redis.call('DEL', KEYS[3])
+end
+"""
+# KEYS: epoch, counter, log. ARGV: a new epoch, seconds to keep, earliest start touched, log length.
+_RECORD_CHANGE = _START_EPOCH + """
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], n, n .. ':' .. ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', n - tonumber(ARGV[4]))
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return n
+"""
+_GET_VERSION = _START_EPOCH + """
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+"""
+
+
+@dataclass(frozen=True)
+class CopyKeys:
+    """Where a read's version and its copy live."""
+
+    version_keys: tuple[str, ...]
+    copy_key: str
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.version_keys, self.copy_key]
+
+    @property
+    def is_list(self) -> bool:
+        return self.version_keys == (LIST_EPOCH_KEY, LIST_COUNTER_KEY)
 
 
 def _event_version_key(event_id) -> str:
     return f"events:read-version:{event_id}"
 
 
-def detail_keys(event_id: ObjectId) -> tuple[str, str]:
-    """(version key, copy key) of one event's detail."""
-    return _event_version_key(event_id), f"events:read:detail:{event_id}"
+def detail_keys(event_id: ObjectId) -> CopyKeys:
+    return CopyKeys((_event_version_key(event_id),), f"events:read:detail:{event_id}")
 
 
-def list_keys(url: str, user_id=None) -> tuple[str, str]:
-    """(version key, copy key) of a list page: the full URL (its links are absolute), and the reader
-    when the page depends on who asks (`mine`)."""
+def list_keys(url: str, user_id=None) -> CopyKeys:
+    """A list page's keys: the full URL (its links are absolute), and the reader when the page depends
+    on who asks (`mine`)."""
     digest = hashlib.sha256(f"{url}|{user_id or ''}".encode()).hexdigest()
-    return LIST_VERSION_KEY, f"events:read:list:{digest}"
+    return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:list:{digest}")
 
 
-def cached_json(keys: tuple[str, str], build: Callable[[], bytes]) -> bytes:
-    """The copy under `keys` if its version is current, else `build()`, stored for the next reader.
-
-    Exceptions of `build` (not found, bad filters) propagate and nothing is stored.
-    """
-    seconds = settings.EVENT_READ_CACHE_SECONDS
-    if seconds <= 0:
-        return build()
-    version_key, copy_key = keys
-    try:
-        found = cache.get_many([version_key, copy_key])
-        version = found.get(version_key) or _new_version(version_key)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
-        logger.warning("read cache unavailable", exc_info=True)
-        return build()
-    content = current_copy(found, keys, version)
-    if content is not None:
-        return content
-    content = build()
-    try:
-        cache.set(copy_key, (version, content), seconds)
-    except Exception:  # noqa: BLE001
-        logger.warning("read cache unavailable", exc_info=True)
-    return content
+def list_window(start_time: datetime | None) -> float | None:
+    """The `window` of a list page whose last row starts at `start_time` (None: any change retires it)."""
+    return None if start_time is None else start_time.timestamp()
 
 
-def current_copy(found: dict, keys: tuple[str, str], version=None) -> bytes | None:
-    """The copy in `found` (a `cache.get_many` of at least `keys`) if its version is current, else None.
-
-    `version` overrides the one in `found` (one just created for a missing version key).
-    """
-    version_key, copy_key = keys
-    version = version or found.get(version_key)
-    copy = found.get(copy_key)
+def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
+    """The copy in `found` (a `cache.get_many` of at least `keys.all`) if its version is current, else None."""
+    version = _version(found, keys)
+    copy = found.get(keys.copy_key)
     if version is None or copy is None or copy[0] != version:
         return None
     return copy[1]
 
 
-def _new_version(version_key: str) -> str:
-    """Create the missing version (another reader may win the race; its token is the one to use)."""
+def cached_json(keys: CopyKeys, build: Callable[[], tuple[bytes, float | None]]) -> bytes:
+    """The copy under `keys` if it is current, else the bytes of `build()`, stored for the next reader.
+
+    `build` returns the rendered read and its window (`list_window`). Its exceptions (not found, bad
+    filters) propagate and nothing is stored.
+    """
+    seconds = settings.EVENT_READ_CACHE_SECONDS
+    if seconds <= 0:
+        return build()[0]
+    try:
+        found = cache.get_many(keys.all)
+        version = _version(found, keys) or _new_version(keys)
+        copy = found.get(keys.copy_key)
+        if copy is not None and copy[0] == version:
+            return copy[1]
+        if copy is not None and _unchanged_in_window(copy, version):
+            cache.set(keys.copy_key, (version, copy[1], copy[2]), seconds)
+            return copy[1]
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
+        logger.warning("read cache unavailable", exc_info=True)
+        return build()[0]
+    content, window = build()
+    try:
+        cache.set(keys.copy_key, (version, content, window), seconds)
+    except Exception:  # noqa: BLE001
+        logger.warning("read cache unavailable", exc_info=True)
+    return content
+
+
+def _version(found: dict, keys: CopyKeys) -> tuple | None:
+    version = tuple(found.get(key) for key in keys.version_keys)
+    return None if None in version else version
+
+
+def _new_version(keys: CopyKeys) -> tuple:
+    """Create a missing version (another reader may win the race; its value is the one to use)."""
+    if keys.is_list:
+        epoch, counter = _script(_GET_VERSION, _new_epoch(), VERSION_SECONDS)
+        return int(epoch), int(counter)
+    (version_key,) = keys.version_keys
     cache.add(version_key, secrets.token_hex(8), VERSION_SECONDS)
     # None only if it vanished again at once; a fresh token then matches nothing, which is safe.
-    return cache.get(version_key) or secrets.token_hex(8)
+    return (cache.get(version_key) or secrets.token_hex(8),)
 
 
-def forget_events(event_ids) -> None:
-    """Retire the copies of these events' details and of every list page, once the current transaction
-    commits (at once outside one)."""
+def _unchanged_in_window(copy, version) -> bool:
+    """Whether every list change since `copy` was made started after the copy's window."""
+    if len(version) != 2 or len(copy) != 3 or copy[2] is None or not isinstance(copy[0], tuple) or len(copy[0]) != 2:
+        return False
+    (copy_epoch, copy_count), window = copy[0], copy[2]
+    if copy_epoch != version[0]:
+        return False
+    behind = version[1] - copy_count
+    if not 0 < behind <= LOG_READ_LIMIT:
+        return False
+    changes = cache.redis().zrangebyscore(cache.make_key(LIST_LOG_KEY), copy_count + 1, version[1])
+    if len(changes) != behind:  # the log lost some (trimmed, or a new epoch began)
+        return False
+    return all(float(change.split(b":", 1)[1]) > window for change in changes)
+
+
+def forget_events(event_ids, start_times: Iterable[datetime | None] = (None,)) -> None:
+    """Once the current transaction commits (at once outside one): retire these events' details, and every
+    list page that could show them, given the start times they had before and after the change (None:
+    unknown, which retires every page)."""
     event_ids = list(event_ids)
-    on_commit(lambda: _replace_versions([LIST_VERSION_KEY, *(_event_version_key(pk) for pk in event_ids)]))
+    earliest = min((-math.inf if t is None else t.timestamp() for t in start_times), default=-math.inf)
+
+    def record():
+        _replace_versions([_event_version_key(pk) for pk in event_ids])
+        _record_list_change(earliest)
+
+    on_commit(record)
 
 
 def forget_lists() -> None:
     """Retire every list page copy now (after changes made without the model's signals, e.g. bulk updates)."""
-    _replace_versions([LIST_VERSION_KEY])
+    _record_list_change(-math.inf)
+
+
+def _record_list_change(earliest: float) -> None:
+    try:
+        _script(_RECORD_CHANGE, _new_epoch(), VERSION_SECONDS, repr(earliest), LOG_LENGTH)
+    except Exception:  # noqa: BLE001 - the change is committed; copies expire within EVENT_READ_CACHE_SECONDS
+        logger.error("read cache unavailable: list pages may be served until they expire", exc_info=True)
 
 
 def _replace_versions(version_keys: list[str]) -> None:
+    if not version_keys:
+        return
     try:
         cache.set_many({key: secrets.token_hex(8) for key in version_keys}, VERSION_SECONDS)
     except Exception:  # noqa: BLE001 - the change is committed; copies expire within EVENT_READ_CACHE_SECONDS
         logger.error("read cache unavailable: copies of %s may be served until they expire", version_keys, exc_info=True)
+
+
+def _new_epoch() -> int:
+    return secrets.randbits(62)
+
+
+def _script(source: str, *args):
+    keys = [cache.make_key(key) for key in (LIST_EPOCH_KEY, LIST_COUNTER_KEY, LIST_LOG_KEY)]
+    return cache.redis().eval(source, len(keys), *keys, *args)

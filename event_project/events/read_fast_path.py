@@ -77,7 +77,7 @@ def _current_copy(request, keys_for, url_kwargs) -> bytes | None:
         return None
     user_key = user_cache_key(reader_id)
     try:
-        found = cache.get_many([user_key, *keys])
+        found = cache.get_many([user_key, *keys.all])
     except Exception:  # noqa: BLE001 - DRF's path logs it and answers from the database
         return None
     user = found.get(user_key)

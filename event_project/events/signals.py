@@ -18,13 +18,13 @@ def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwa
         record_event_change(instance, EVENT_CREATED)
     else:
         record_event_change(instance, EVENT_UPDATED, instance.changed_fields())
-    read_cache.forget_events([instance.pk])
+    read_cache.forget_events([instance.pk], instance.start_times(since_loaded=not created))
 
 
 @receiver(post_delete, sender=Event, dispatch_uid="events.event_deleted")
 def event_deleted(sender, instance: Event, **kwargs):
     record_event_change(instance, EVENT_DELETED)
-    read_cache.forget_events([instance.pk])
+    read_cache.forget_events([instance.pk], instance.start_times(since_loaded=True))
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="events.creator_saved")

@@ -33,11 +33,18 @@ EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description=
 
 
 def cached_read(request, keys, build_data):
-    """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh."""
+    """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh.
+
+    `build_data()` returns the data and its list window (`read_cache.list_window`).
+    """
     if not isinstance(request.accepted_renderer, JSONRenderer) or ";" in request.accepted_media_type:
-        return Response(build_data())
-    content = read_cache.cached_json(keys, lambda: JSONRenderer().render(build_data()))
-    return HttpResponse(content, content_type=JSONRenderer.media_type)
+        return Response(build_data()[0])
+
+    def build():
+        data, window = build_data()
+        return JSONRenderer().render(data), window
+
+    return HttpResponse(read_cache.cached_json(keys, build), content_type=JSONRenderer.media_type)
 
 
 class EventCursorPagination(CursorPagination):
@@ -62,13 +69,17 @@ class EventListCreateApi(APIView):
         reader = request.user.pk if "mine" in request.query_params else None
         return cached_read(request, read_cache.list_keys(request.build_absolute_uri(), reader), lambda: self._page(request))
 
-    def _page(self, request) -> dict:
+    def _page(self, request) -> tuple[dict, float | None]:
+        """The page's data and its window: a first page with more after it cannot change while events
+        starting after its last row do."""
         filters = EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         events = selectors.event_list(user=request.user, filters=filters.validated_data)
         paginator = self.pagination_class()
         page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data).data
+        first_of_more = page and paginator.has_next and paginator.cursor_query_param not in request.query_params
+        window = read_cache.list_window(page[-1].start_time if first_of_more else None)
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data).data, window
 
     @extend_schema(
         tags=["events"],
@@ -106,7 +117,9 @@ class EventListCreateApi(APIView):
 class EventDetailApi(APIView):
     def get(self, request, event_id):
         object_id = selectors.parse_event_id(event_id)
-        return cached_read(request, read_cache.detail_keys(object_id), lambda: EventSerializer(selectors.event_get(object_id)).data)
+        return cached_read(
+            request, read_cache.detail_keys(object_id), lambda: (EventSerializer(selectors.event_get(object_id)).data, None)
+        )
 
     def put(self, request, event_id):
         return self._update(request, event_id, partial=False)

@@ -1,6 +1,9 @@
 """Event reads are served from the shared cache until an event changes, and never show a stale event after it."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +153,107 @@ def test_writes_succeed_when_the_cache_is_unreachable(user, client_ip):
         client = bearer_client(user, client_ip)
         assert client.patch(f"/api/events/{event.pk}/", {"title": "After"}, format="json").status_code == 200
     assert bearer_client(user, client_ip).get(f"/api/events/{event.pk}/").json()["title"] == "After"
+
+
+# A first page with more after it ends at its last row's start: changes that start later leave it current.
+
+
+def at_day(user, title, day: float):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=day)
+    return make_event(
+        user, title=title, start_time=start.isoformat(), end_time=(start + timedelta(hours=1)).isoformat()
+    )
+
+
+def move(client, event, day: float):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=day)
+    body = {"start_time": start.isoformat(), "end_time": (start + timedelta(hours=1)).isoformat()}
+    assert client.patch(f"/api/events/{event.pk}/", body, format="json").status_code == 200
+
+
+@pytest.fixture
+def three_days(user):
+    """Events on days 1, 2 and 3; the first page of two ends on day 2."""
+    return [at_day(user, f"day {day}", day) for day in (1, 2, 3)]
+
+
+FIRST_TWO = "/api/events/?page_size=2"
+
+
+def test_a_first_page_stays_current_when_a_later_event_is_created(auth_client, user, three_days):
+    first = auth_client.get(FIRST_TWO)
+    at_day(user, "day 10", 10)
+    again, queries = queries_for(auth_client, FIRST_TWO)
+    assert queries == 0
+    assert again.json() == first.json()
+
+
+def test_a_first_page_stays_current_when_a_later_event_changes_or_goes(auth_client, user, three_days):
+    first = auth_client.get(FIRST_TWO)
+    move(auth_client, three_days[2], 20)
+    assert auth_client.delete(f"/api/events/{three_days[2].pk}/").status_code == 204
+    again, queries = queries_for(auth_client, FIRST_TWO)
+    assert queries == 0
+    assert again.json() == first.json()
+
+
+def test_an_event_created_inside_the_window_is_listed_at_once(auth_client, user, three_days):
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 1", "day 2"]
+    at_day(user, "day 1.5", 1.5)
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 1", "day 1.5"]
+
+
+def test_an_event_moved_into_the_window_is_listed_at_once(auth_client, user, three_days):
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 1", "day 2"]
+    move(auth_client, three_days[2], 0.5)
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 3", "day 1"]
+
+
+def test_an_event_moved_out_of_the_window_leaves_it_at_once(auth_client, user, three_days):
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 1", "day 2"]
+    move(auth_client, three_days[0], 30)
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 2", "day 3"]
+
+
+def test_an_event_moved_without_the_api_is_listed_at_once(auth_client, user, three_days):
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 1", "day 2"]
+    loaded = type(three_days[2]).objects.get(pk=three_days[2].pk)
+    loaded.start_time = loaded.start_time - timedelta(days=2, hours=12)
+    loaded.end_time = loaded.start_time + timedelta(hours=1)
+    loaded.save()
+    assert titles(auth_client.get(FIRST_TWO)) == ["day 3", "day 1"]
+
+
+def test_a_last_page_is_retired_by_any_change(auth_client, user, three_days):
+    assert titles(auth_client.get("/api/events/?page_size=5")) == ["day 1", "day 2", "day 3"]
+    at_day(user, "day 10", 10)
+    assert titles(auth_client.get("/api/events/?page_size=5")) == ["day 1", "day 2", "day 3", "day 10"]
+
+
+def test_a_page_behind_a_cursor_is_retired_by_any_change(auth_client, user, three_days):
+    second = auth_client.get(FIRST_TWO).json()["next"]
+    assert titles(auth_client.get(second)) == ["day 3"]
+    at_day(user, "day 10", 10)
+    assert titles(auth_client.get(second)) == ["day 3", "day 10"]
+
+
+def test_a_lost_list_version_retires_every_page(auth_client, user, three_days):
+    from events import read_cache
+
+    auth_client.get(FIRST_TWO)
+    for key in (read_cache.LIST_EPOCH_KEY, read_cache.LIST_COUNTER_KEY):
+        auth_client.get(FIRST_TWO)
+        cache.delete(key)
+        _, queries = queries_for(auth_client, FIRST_TWO)
+        assert queries >= 1, key
+
+
+def test_a_page_too_far_behind_the_log_is_rebuilt(auth_client, user, three_days, monkeypatch):
+    from events import read_cache
+
+    monkeypatch.setattr(read_cache, "LOG_READ_LIMIT", 1)
+    auth_client.get(FIRST_TWO)
+    at_day(user, "day 10", 10)
+    at_day(user, "day 11", 11)
+    _, queries = queries_for(auth_client, FIRST_TWO)
+    assert queries >= 1

@@ -2,9 +2,9 @@
 
 Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every
 cache operation, and each build fills a table of ~170 response callbacks
-(~0.2 ms). The event service makes two or three cache calls per authenticated
-request (the user; a read's copy, or the page's creators); redis clients are
-thread-safe, so one per pool serves them all.
+(~0.2 ms). The event service makes one to three cache calls per authenticated
+request (the user and a read's copy, the page's creators, a list change log);
+redis clients are thread-safe, so one per pool serves them all.
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient

@@ -94,10 +94,11 @@ def detail_keys(event_id: ObjectId) -> CopyKeys:
     return CopyKeys((_event_version_key(event_id),), f"events:read:detail:{event_id}")
 
 
-def list_keys(url: str, user_id=None) -> CopyKeys:
+def list_keys(request, reader_id) -> CopyKeys:
     """A list page's keys: the full URL (its links are absolute), and the reader when the page depends
-    on who asks (`mine`)."""
-    digest = hashlib.sha256(f"{url}|{user_id or ''}".encode()).hexdigest()
+    on who asks (`mine`). `request` is Django's or DRF's."""
+    reader = reader_id if "mine" in request.GET else ""
+    digest = hashlib.sha256(f"{request.build_absolute_uri()}|{reader}".encode()).hexdigest()
     return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:list:{digest}")
 
 
@@ -126,10 +127,11 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[bytes, float | None]])
         return build()[0]
     try:
         found = cache.get_many(keys.all)
+        content = current_copy(found, keys)
+        if content is not None:
+            return content
         version = _version(found, keys) or _new_version(keys)
         copy = found.get(keys.copy_key)
-        if copy is not None and copy[0] == version:
-            return copy[1]
         if copy is not None and _unchanged_in_window(copy, version):
             cache.set(keys.copy_key, (version, copy[1], copy[2]), seconds)
             return copy[1]

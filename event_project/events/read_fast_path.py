@@ -33,10 +33,6 @@ from . import read_cache
 PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
 
 
-def list_keys(request, reader_id):
-    return read_cache.list_keys(request.build_absolute_uri(), reader_id if "mine" in request.GET else None)
-
-
 def detail_keys(request, reader_id, event_id):
     object_id = parse_object_id(event_id)
     return None if object_id is None else read_cache.detail_keys(object_id)

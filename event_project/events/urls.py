@@ -1,7 +1,8 @@
 from django.urls import path
 
 from . import attachment_views, views
-from .read_fast_path import detail_keys, list_keys, serve_current_copies
+from .read_cache import list_keys
+from .read_fast_path import detail_keys, serve_current_copies
 
 urlpatterns = [
     path("", serve_current_copies(views.EventListCreateApi.as_view(), list_keys), name="event-list"),

@@ -66,8 +66,7 @@ class EventListCreateApi(APIView):
         responses={200: EventSerializer(many=True), 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
     )
     def get(self, request):
-        reader = request.user.pk if "mine" in request.query_params else None
-        return cached_read(request, read_cache.list_keys(request.build_absolute_uri(), reader), lambda: self._page(request))
+        return cached_read(request, read_cache.list_keys(request, request.user.pk), lambda: self._page(request))
 
     def _page(self, request) -> tuple[dict, float | None]:
         """The page's data and its window: a first page with more after it cannot change while events

@@ -20,9 +20,14 @@ class UtcDateTimeField(serializers.DateTimeField):
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
     def to_representation(self, value):
-        if value is None:
-            return None
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return utc_iso(value)
+
+
+def utc_iso(value):
+    """`value` as `UtcDateTimeField` renders it (None stays None)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _has_offset(text: str) -> bool:

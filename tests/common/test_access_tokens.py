@@ -44,3 +44,32 @@ def test_valid_token_yields_the_user():
 def test_invalid_tokens_are_refused(bad):
     with pytest.raises(InvalidAccessToken):
         verify_access_token(bad, CONFIG)
+
+
+def test_a_verified_token_is_refused_once_it_expires(monkeypatch):
+    valid = token(exp=int(time.time()) + 2)
+    assert verify_access_token(valid, CONFIG).username == "ada"  # verified and kept
+    later = time.time() + 3
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidAccessToken, match="expired"):
+        verify_access_token(valid, CONFIG)
+
+
+def test_a_kept_token_is_not_valid_under_another_configuration():
+    valid = token()
+    verify_access_token(valid, CONFIG)
+    for other in (TokenConfig(signing_key="x" * 64, issuer=CONFIG.issuer, audience=CONFIG.audience),
+                  TokenConfig(signing_key=CONFIG.signing_key, issuer=CONFIG.issuer, audience="other")):
+        with pytest.raises(InvalidAccessToken):
+            verify_access_token(valid, other)
+
+
+def test_a_refused_token_is_checked_in_full_every_time(monkeypatch):
+    forged = token(key="x" * 64)
+    calls = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: calls.append(1) or real_decode(*args, **kwargs))
+    for _ in range(2):
+        with pytest.raises(InvalidAccessToken):
+            verify_access_token(forged, CONFIG)
+    assert len(calls) == 2

@@ -63,7 +63,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-ceilings", action="store_true", help="run the spec profile only")
     parser.add_argument("--no-notifications", action="store_true", help="leave the notification service out")
     parser.add_argument("--events-per-user", type=int, default=3, help="seeded events per user")
-    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of the event API, one per stage")
+    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of the event API's CPU (GIL holders), one per stage")
     parser.add_argument("--read-mix", default="list=0.6,detail=0.4", help="mix of the reads ceiling")
     parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
     args = parser.parse_args(argv)

@@ -83,7 +83,8 @@ DELETED: set[str] = set()  # events deleted by earlier stages, which later stage
 async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, system, drain: float = 10.0, profile: bool = False) -> Stage:
     """Run locust for the stage; fills `stage.samples` and `stage.summary`.
 
-    With `profile`, py-spy samples the event API's processes meanwhile (flame graph SVG in work_dir).
+    With `profile`, py-spy samples the event API's processes meanwhile (flame graph SVG in work_dir), only
+    threads holding the GIL: a thread waiting on a socket is not CPU, and with `--idle` it looked like it.
     """
     stage.summary["settle_seconds"] = await settle(system)
     config = work_dir / f"stage-{stage.name}.json"
@@ -109,7 +110,7 @@ async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, syst
     if profile:
         profiler = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(system.processes["event-api"].pid),
-            "--subprocesses", "--idle", "--duration", str(int(spawn + stage.warmup + stage.duration)), "--output", str(work_dir / f"profile-{stage.name}.svg"),
+            "--subprocesses", "--gil", "--duration", str(int(spawn + stage.warmup + stage.duration)), "--output", str(work_dir / f"profile-{stage.name}.svg"),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
     await process.wait()

@@ -1,85 +1,143 @@
-"""Event reads answered from the read cache before DRF runs, in one cache round trip.
+"""Event reads answered from the read cache in front of Django, in one cache round trip.
 
-A cached read through DRF paid for content negotiation, authentication, a cache
-round trip for the user and another for the copy (docs/performance.md, finding 16).
-Here the same decisions are taken with the same functions, and anything this
-path cannot decide exactly as DRF would goes to the DRF view unchanged:
+A cached read through Django and DRF paid for the request handler, the middleware,
+content negotiation and authentication around one Redis lookup (docs/performance.md,
+findings 16 and 19). `CachedReads` wraps the event service's WSGI application and
+answers a read itself when it can give exactly the answer Django would give:
 
-- GET, asking for plain JSON (no `Accept`, `*/*` or `application/json`; no `?format=`);
+- a GET for the event list or an event (resolved with Django's URL map), asking for
+  plain JSON (no `Accept`, `*/*` or `application/json`; no `?format=`), without
+  `Origin` or `Cookie` (CORS and sessions are Django's to answer);
 - `Authorization: Bearer <token>` that `verify_access_token` accepts (what
-  `BearerTokenAuthentication` checks);
-- the token's user in the user cache and active (what `active_user` checks; a
-  saved or deleted user leaves that cache at once);
-- a current copy of the page (`read_cache.current_copy`).
+  `BearerTokenAuthentication` checks), whose user is in the user cache and active
+  (what `active_user` checks; a saved or deleted user leaves that cache at once);
+- a current copy of the page (`read_cache.current_copy`);
+- the response headers Django gave to an earlier such read of the same view, scheme
+  and (validated) host. They are learned from Django's own answers rather than
+  written here, so the middleware's headers (security headers, `Vary`, `Allow`) are
+  Django's, whatever the settings; until Django has answered once, Django answers.
 
-The user, the version and the copy come from one `MGET`. A refused token, an
-uncached user, a missing or stale copy or an unreachable cache all mean: ask DRF,
-which answers, refuses or fills the cache as before.
+The user, the version and the copy come from one `MGET`. Anything else (a refused
+token, an uncached user, a stale or missing copy, an unreachable cache, any error
+here) goes to Django unchanged, which answers, refuses or fills the cache as before.
 """
 
-from functools import wraps
+import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
+from django.urls import Resolver404, resolve
 from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
-from rest_framework.renderers import JSONRenderer
 
 from accounts.selectors import user_cache_key
 from core.db import parse_object_id
 
 from . import read_cache
 
+logger = logging.getLogger(__name__)
+
 PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
+MAX_LEARNED = 64  # (view, scheme, host) answers kept; hosts are validated, so this is only a bound
 
 
-def detail_keys(request, reader_id, event_id):
+def _detail_keys(request, reader_id, event_id):
     object_id = parse_object_id(event_id)
     return None if object_id is None else read_cache.detail_keys(object_id)
 
 
-def serve_current_copies(view, keys_for):
-    """Wrap a DRF `as_view()` view: answer its cached GETs here, pass everything else to it.
+KEYS_FOR = {"event-list": read_cache.list_keys, "event-detail": _detail_keys}
 
-    `keys_for(request, reader_id, **url_kwargs)` gives the page's read-cache keys, or None.
-    """
-    instance = view.view_class(**view.view_initkwargs)
-    instance.setup(HttpRequest())  # as Django does per request: HEAD joins GET
-    allowed = ", ".join(instance.allowed_methods)
 
-    @wraps(view)
-    def serve(request, *args, **kwargs):
-        content = _current_copy(request, keys_for, kwargs)
+class CachedReads:
+    """WSGI application: current cached event reads answered here, everything else by `django_app`."""
+
+    def __init__(self, django_app):
+        self.django_app = django_app
+        self.learned: dict[tuple, list[tuple[str, str]]] = {}  # (view, is_secure, host) -> Django's headers
+
+    def __call__(self, environ, start_response):
+        try:
+            read = self._plain_read(environ)
+            content = None if read is None else self._current_copy(read)
+        except Exception:  # noqa: BLE001 - whatever goes wrong here, Django answers
+            logger.warning("cached read failed; Django answers", exc_info=True)
+            read = content = None
         if content is None:
-            return view(request, *args, **kwargs)
-        response = HttpResponse(content, content_type=JSONRenderer.media_type)
-        response["Allow"] = allowed  # the headers DRF sets on the same answer
-        response["Vary"] = "Accept"
-        return response
+            return self.django_app(environ, self._learning(read, start_response))
+        length = str(len(content))
+        headers = [(name, length if name.lower() == "content-length" else value) for name, value in self.learned[read.key]]
+        start_response("200 OK", headers)
+        return [content]
 
-    return serve
+    def _plain_read(self, environ):
+        """The read, if this request is one the cache may answer, else None."""
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_ORIGIN" in environ
+            or environ.get("HTTP_COOKIE")  # an empty Cookie header is no cookie
+            or environ.get("HTTP_ACCEPT", "").strip() not in PLAIN_JSON_ACCEPTS
+            or settings.EVENT_READ_CACHE_SECONDS <= 0
+            or settings.DISALLOWED_USER_AGENTS  # CommonMiddleware would look at the User-Agent
+        ):
+            return None
+        request = WSGIRequest(environ)
+        if "format" in request.GET:
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if match.url_name not in KEYS_FOR:
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None
+        return _Read(request, match.url_name, match.kwargs, (match.url_name, request.is_secure(), host))
 
-
-def _current_copy(request, keys_for, url_kwargs) -> bytes | None:
-    if request.method != "GET" or settings.EVENT_READ_CACHE_SECONDS <= 0 or "format" in request.GET:
-        return None
-    if request.headers.get("Accept", "").strip() not in PLAIN_JSON_ACCEPTS:
-        return None
-    reader_id = _reader_id(request.headers.get("Authorization", ""))
-    if reader_id is None:
-        return None
-    keys = keys_for(request, reader_id, **url_kwargs)
-    if keys is None:
-        return None
-    user_key = user_cache_key(reader_id)
-    try:
+    def _current_copy(self, read) -> bytes | None:
+        if read.key not in self.learned:
+            return None
+        reader_id = _reader_id(read.request.headers.get("Authorization", ""))
+        if reader_id is None:
+            return None
+        keys = KEYS_FOR[read.view](read.request, reader_id, **read.url_kwargs)
+        if keys is None:
+            return None
+        user_key = user_cache_key(reader_id)
         found = cache.get_many([user_key, *keys.all])
-    except Exception:  # noqa: BLE001 - DRF's path logs it and answers from the database
-        return None
-    user = found.get(user_key)
-    if user is None or not user.is_active:
-        return None
-    return read_cache.current_copy(found, keys)
+        user = found.get(user_key)
+        if user is None or not user.is_active:
+            return None
+        return read_cache.current_copy(found, keys)
+
+    def _learning(self, read, start_response):
+        """`start_response` that keeps the headers of Django's plain-JSON 200 to a read the cache may answer."""
+        if read is None or read.key in self.learned or len(self.learned) >= MAX_LEARNED:
+            return start_response
+
+        def learn(status, headers, exc_info=None):
+            names = {name.lower() for name, _ in headers}
+            content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
+            if status.startswith("200 ") and content_type == "application/json" and "set-cookie" not in names:
+                self.learned[read.key] = list(headers) if "content-length" in names else [*headers, ("Content-Length", "")]
+            return start_response(status, headers, exc_info)
+
+        return learn
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A read the cache may answer: Django's request, the view's URL name and arguments, and the key of the
+    headers Django gives such a read (view, whether the request is secure, host)."""
+
+    request: WSGIRequest
+    view: str
+    url_kwargs: dict
+    key: tuple
 
 
 def _reader_id(authorization: str):

@@ -19,3 +19,10 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
+
+# Everything is loaded: keep the collector off it and collect less often (config/gc_tuning.py).
+from django.conf import settings  # noqa: E402
+
+from config.gc_tuning import tune_collector  # noqa: E402
+
+tune_collector(settings.GC_THRESHOLDS)

@@ -7,6 +7,8 @@ from eventhub_common import django_settings
 from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
 from eventhub_common.topology import amqp_url_from_env
 
+from config.gc_tuning import DEFAULT_THRESHOLDS, parse_thresholds
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-django-secret-key-change-me")
@@ -86,3 +88,6 @@ SPECTACULAR_SETTINGS = django_settings.spectacular(
 )
 
 LOGGING = django_settings.logging_config(["pymongo", "aiormq", "aio_pika", "channels_rabbitmq", "daphne"])
+
+# Collector thresholds of the socket-serving process (config/gc_tuning.py; docs/performance.md, finding 21).
+GC_THRESHOLDS = parse_thresholds(env_list("NOTIFICATION_GC_THRESHOLDS", list(DEFAULT_THRESHOLDS)))

@@ -26,6 +26,7 @@ ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=30)
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "jti", "token_type", "user_id", "username"]
 VERIFIED_TOKENS_KEPT = 4096
+BEARER = "Bearer"
 
 
 class InvalidAccessToken(Exception):
@@ -67,6 +68,12 @@ def token_config_from_env(*, require_key: bool = False) -> TokenConfig:
         issuer=env_str("JWT_ISSUER", "eventhub-event-service"),
         audience=env_str("JWT_AUDIENCE", "eventhub"),
     )
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, else None (another scheme, or not two parts)."""
+    parts = authorization.split()
+    return parts[1] if len(parts) == 2 and parts[0] == BEARER else None
 
 
 def verify_access_token(token: str, config: TokenConfig) -> AccessClaims:

@@ -10,23 +10,23 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .access_tokens import AccessClaims, InvalidAccessToken, verify_access_token
+from .access_tokens import BEARER, AccessClaims, InvalidAccessToken, bearer_token, verify_access_token
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication, ABC):
     """`Authorization: Bearer <access token>`, verified with `settings.JWT_TOKENS`."""
 
-    keyword = "Bearer"
+    keyword = BEARER
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        parts = header.split()
-        if len(parts) != 2 or parts[0] != self.keyword:
+        token = bearer_token(header)
+        if token is None:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.", "bad_header")
         try:
-            claims = verify_access_token(parts[1], settings.JWT_TOKENS)
+            claims = verify_access_token(token, settings.JWT_TOKENS)
         except InvalidAccessToken as exc:
             raise exceptions.AuthenticationFailed(str(exc), "token_not_valid") from None
         return self.user_for(claims), claims

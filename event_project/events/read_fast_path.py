@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.urls import Resolver404, resolve
-from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
+from eventhub_common.access_tokens import InvalidAccessToken, bearer_token, verify_access_token
 
 from accounts.selectors import user_cache_key
 from core.db import parse_object_id
@@ -142,11 +142,11 @@ class _Read:
 
 def _reader_id(authorization: str):
     """The ObjectId of a valid bearer token's user, else None."""
-    parts = authorization.split()
-    if len(parts) != 2 or parts[0] != "Bearer":
+    token = bearer_token(authorization)
+    if token is None:
         return None
     try:
-        claims = verify_access_token(parts[1], settings.JWT_TOKENS)
+        claims = verify_access_token(token, settings.JWT_TOKENS)
     except InvalidAccessToken:
         return None
     return parse_object_id(claims.user_id)

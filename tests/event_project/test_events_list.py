@@ -122,6 +122,35 @@ def test_every_list_filter_is_served_by_an_index(user):
         assert "IXSCAN" in str(plan), (query_filters, plan)
 
 
+@pytest.mark.parametrize(
+    "query_filters", [{"status": "scheduled"}, {"tag": "x"}, {"start_after": BASE}, {"mine": True}, {"search": "pyth"}]
+)
+def test_each_filter_has_an_index_that_also_gives_the_list_order(user, query_filters):
+    """An index of the filter's equality fields followed by the page order, so that MongoDB walks a page
+    off the index and stops at its size, instead of sorting every matching event."""
+    from django.db import connection
+
+    from events.models import Event
+    from events.selectors import event_list
+
+    queryset = event_list(user=user, filters=query_filters).order_by(*Event._meta.ordering)
+    compiler = queryset.query.get_compiler("default")
+    compiler.pre_sql_setup()
+    query = compiler.build_query()
+    equality = [field for field, condition in query.match_mql.items() if not _is_operator(condition)]
+    order = list(query.ordering.items())
+    assert order == [("start_time", 1), ("_id", 1)], order
+    indexes = connection.get_collection(Event._meta.db_table).index_information().values()
+    assert any(
+        {key for key, _ in index["key"][: len(equality)]} == set(equality) and index["key"][len(equality) :] == order
+        for index in indexes
+    ), (query.match_mql, [index["key"] for index in indexes])
+
+
+def _is_operator(condition) -> bool:
+    return isinstance(condition, dict) and all(key.startswith("$") for key in condition) and "$eq" not in condition
+
+
 def _is_rust_secantus(connection) -> bool:
     """The Rust SecantusDB server (the benchmark's MongoDB) reports a rustc build."""
     info = connection.connection.admin.command("buildInfo")

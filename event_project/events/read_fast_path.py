@@ -9,8 +9,9 @@ answers a read itself when it can give exactly the answer Django would give:
   plain JSON (no `Accept`, `*/*` or `application/json`; no `?format=`), without
   `Origin` or `Cookie` (CORS and sessions are Django's to answer);
 - `Authorization: Bearer <token>` that `verify_access_token` accepts (what
-  `BearerTokenAuthentication` checks), whose user is in the user cache and active
-  (what `active_user` checks; a saved or deleted user leaves that cache at once);
+  `BearerTokenAuthentication` checks), whose user is active (what `active_user`
+  checks: from the user cache, which a saved or deleted user leaves at once, or,
+  when the copy is current but the user is not cached, `active_user` itself);
 - a current copy of the page (`read_cache.current_copy`);
 - the response headers Django gave to an earlier such read of the same view, scheme
   and (validated) host. They are learned from Django's own answers rather than
@@ -18,8 +19,9 @@ answers a read itself when it can give exactly the answer Django would give:
   Django's, whatever the settings; until Django has answered once, Django answers.
 
 The user, the version and the copy come from one `MGET`. Anything else (a refused
-token, an uncached user, a stale or missing copy, an unreachable cache, any error
-here) goes to Django unchanged, which answers, refuses or fills the cache as before.
+token, an inactive or unknown user, a stale or missing copy, an unreachable cache,
+any error here) goes to Django unchanged, which answers, refuses or fills the cache
+as before.
 """
 
 import logging
@@ -32,7 +34,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.urls import Resolver404, resolve
 from eventhub_common.access_tokens import InvalidAccessToken, bearer_token, verify_access_token
 
-from accounts.selectors import user_cache_key
+from accounts.selectors import active_user, user_cache_key
 from core.db import parse_object_id
 
 from . import read_cache
@@ -109,10 +111,13 @@ class CachedReads:
             return None
         user_key = user_cache_key(reader_id)
         found = cache.get_many([user_key, *keys.all])
-        user = found.get(user_key)
-        if user is None or not user.is_active:
+        content = read_cache.current_copy(found, keys)
+        if content is None:
             return None
-        return read_cache.current_copy(found, keys)
+        user = found.get(user_key)
+        if user is None:  # expired or dropped: one lookup (which caches the user) rather than all of Django
+            user = active_user(reader_id)
+        return content if user is not None and user.is_active else None
 
     def _learning(self, read, start_response):
         """`start_response` that keeps the headers of Django's plain-JSON 200 to a read the cache may answer."""

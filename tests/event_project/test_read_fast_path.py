@@ -126,13 +126,33 @@ def test_a_reader_without_a_valid_token_is_refused_by_django(reads, user, author
     assert b'"error"' in answer.body
 
 
-def test_an_uncached_reader_goes_to_django_which_caches_them(reads, user):
+def test_an_uncached_reader_of_a_current_copy_is_looked_up_and_cached_without_django(reads, user):
+    event = make_event(user)
+    expected = warm(reads, f"/api/events/{event.pk}/", user)
+    cache.delete(user_cache_key(user.pk))
+    answer = reads.get(f"/api/events/{event.pk}/", user)
+    assert (answer.status, answer.by_django, answer.body) == ("200 OK", False, expected.body)
+    assert cache.get(user_cache_key(user.pk)).pk == user.pk
+
+
+def test_an_uncached_deactivated_reader_is_refused_by_django(reads, user, other_user):
+    event = make_event(user)
+    warm(reads, f"/api/events/{event.pk}/", other_user)
+    token = issue_tokens(other_user)["access"]
+    type(other_user).objects.filter(pk=other_user.pk).update(is_active=False)  # no signal: the cache keeps it
+    cache.delete(user_cache_key(other_user.pk))
+    answer = reads.get(f"/api/events/{event.pk}/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert (answer.status, answer.by_django) == ("401 Unauthorized", True)
+
+
+def test_an_uncached_reader_of_a_stale_copy_goes_to_django(reads, user):
     event = make_event(user)
     warm(reads, f"/api/events/{event.pk}/", user)
     cache.delete(user_cache_key(user.pk))
-    assert reads.get(f"/api/events/{event.pk}/", user).by_django
-    assert cache.get(user_cache_key(user.pk)).pk == user.pk
-    assert not reads.get(f"/api/events/{event.pk}/", user).by_django
+    event.title = "Renamed"
+    event.save()
+    answer = reads.get(f"/api/events/{event.pk}/", user)
+    assert (answer.by_django, b"Renamed" in answer.body) == (True, True)
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--events-per-user", type=int, default=3, help="seeded events per user")
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs of the event API's CPU (GIL holders), one per stage")
     parser.add_argument("--read-mix", default="list=0.6,detail=0.4", help="mix of the reads ceiling")
+    parser.add_argument("--start-after", choices=["instant", "day"], default="instant",
+                        help="lists' start_after=: a new instant every time (default), or a day's midnight (a diagnostic)")
     parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -126,7 +128,7 @@ async def spec_profile(args, system, seed_path, tokens, out) -> dict:
     if args.smoke:
         mix = {"list": 0.45, "detail": 0.35, "update": 0.05, "delete": 0.05, "create": 0.10}
     stage = await run_stage(
-        Stage("spec", args.rate, args.users, args.duration, mix), seed=seed_path, host=system.event_api, work_dir=out, system=system, profile=args.profile
+        Stage("spec", args.rate, args.users, args.duration, mix, start_after=args.start_after), seed=seed_path, host=system.event_api, work_dir=out, system=system, profile=args.profile
     )
     result = {"http": stage.summary}
     if fleet is not None:
@@ -145,7 +147,7 @@ async def http_ceiling(name, rates, mix, args, system, seed_path, out) -> dict:
     results, best = [], None
     for rate in rates:
         users = int(min(200, max(10, rate)))
-        stage = Stage(f"{name}-{int(rate)}", rate, users, args.step_seconds, mix, warmup=args.warmup_seconds)
+        stage = Stage(f"{name}-{int(rate)}", rate, users, args.step_seconds, mix, warmup=args.warmup_seconds, start_after=args.start_after)
         stage = await run_stage(stage, seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=5, profile=args.profile)
         summary = {key: value for key, value in stage.summary.items() if key != "timeline"}
         warmup_errors = stage.summary.get("warmup", {}).get("errors", 0)
@@ -228,6 +230,7 @@ def main(argv: list[str]) -> int:
             "event_api": f"{event_api_server()}, {event_api_workers()} workers x {event_api_threads()} threads",
             "cpus": os.cpu_count(), "machine": calibration(), "python": platform.python_version(), "smoke": args.smoke,
             "seeded_users": args.users, "seeded_events": args.users * args.events_per_user,
+            "read_mix": args.read_mix, "list_start_after": args.start_after,
             "notifications": "available" if notifications else (
                 "not available: notification_project/manage.py does not exist" if not notifications_available() else "left out (--no-notifications)"
             ),

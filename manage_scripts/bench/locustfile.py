@@ -39,6 +39,15 @@ def _future(days: float) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+def _start_after() -> str:
+    """A time 30-300 days ahead: a new instant each time (the default), or its day's midnight (UTC), as a
+    date picker would send (`--start-after day`)."""
+    moment = datetime.now(UTC) + timedelta(days=random.uniform(30, 300))
+    if STAGE.get("start_after") == "day":
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def _list_query() -> str:
     city, lon, lat = random.choice(SEED["cities"])
     return random.choice(
@@ -49,7 +58,7 @@ def _list_query() -> str:
             f"?search={city.lower()[:4]}",
             "?mine=true",
             f"?near={lon},{lat}&radius=20000&tag={random.choice(SEED['tags'])}",
-            f"?start_after={_future(random.uniform(30, 300)).replace('+00:00', 'Z')}",
+            f"?start_after={_start_after()}",
         ]
     )
 

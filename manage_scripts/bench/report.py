@@ -120,6 +120,8 @@ def summary(data: dict, out: Path) -> str:
         f"Machine: {c['machine']['cpu_model']}; empty Python loop {c['machine']['python_loop_ns']} ns/iteration, "
         f"system call {c['machine']['syscall_ns']:g} ns (finding 17)",
         f"Data: {c['seeded_users']} users, {c['seeded_events']} seeded events; notifications: {c['notifications']}",
+        f"Reads ceiling mix: {c.get('read_mix')}; lists' start_after: {c.get('list_start_after', 'instant')} "
+        "(instant: never the same twice; day: a day's midnight, UTC)",
         f"Spec profile: {http['users']} users, {http['offered_rate']:g} req/s offered, {http['achieved_rate']:g} done, "
         f"{http['duration_s']:g} s, {http['requests']} requests, {http['errors']} errors; "
         f"load generator {http['load_generator_cpu']['cores_busy']} cores, lag p95 {http['generator_lag'].get('p95_ms')} ms",

@@ -20,6 +20,12 @@ Versions are taken before the read queries, and a change records its version aft
 its transaction commits (before the API answers the writer), so a copy is never
 newer than its version says, and a client reads its own writes.
 
+When several readers miss the same copy at once (a cold start, or the first reads after
+a change), one of them claims the build (`SET NX`, BUILD_CLAIM_SECONDS) and the others
+wait up to BUILD_WAIT_SECONDS for its copy instead of running the same queries; a reader
+that sees the claim go without a current copy (the build failed, or a change made it
+stale) builds its own.
+
 Copies live EVENT_READ_CACHE_SECONDS (0 turns the cache off). That is also the
 bound on staleness in the one case left: the cache refused to record a change
 (it was unreachable at commit time) but answers reads again within that time.
@@ -30,6 +36,7 @@ import hashlib
 import logging
 import math
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +55,8 @@ LIST_LOG_KEY = "events:list-changes"
 LOG_LENGTH = 1000  # changes kept in the log; a copy further behind is rebuilt
 LOG_READ_LIMIT = 200  # a copy more changes behind than this is rebuilt rather than checked
 VERSION_SECONDS = 24 * 3600  # outlives every copy; a lost version only costs misses
+BUILD_CLAIM_SECONDS = 10  # a claim outlives any build; a builder that dies only delays the others this long
+BUILD_WAIT_SECONDS = 1.0  # then a waiting reader builds its own copy
 
 # Starts a new epoch when the epoch or the counter is missing (evicted, expired, first use).
 _START_EPOCH = """
@@ -125,6 +134,7 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[bytes, float | None]])
     seconds = settings.EVENT_READ_CACHE_SECONDS
     if seconds <= 0:
         return build()[0]
+    claimed = False
     try:
         found = cache.get_many(keys.all)
         content = current_copy(found, keys)
@@ -135,15 +145,52 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[bytes, float | None]])
         if copy is not None and _unchanged_in_window(copy, version):
             cache.set(keys.copy_key, (version, copy[1], copy[2]), seconds)
             return copy[1]
+        claimed = cache.add(_claim_key(keys), 1, BUILD_CLAIM_SECONDS)
+        if not claimed and (content := _copy_built_by_another(keys)) is not None:
+            return content
     except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
         logger.warning("read cache unavailable", exc_info=True)
         return build()[0]
-    content, window = build()
     try:
-        cache.set(keys.copy_key, (version, content, window), seconds)
+        content, window = build()
+        _store(keys.copy_key, (version, content, window), seconds)
+    finally:
+        if claimed:
+            _release_claim(keys)
+    return content
+
+
+def _claim_key(keys: CopyKeys) -> str:
+    return f"{keys.copy_key}:building"
+
+
+def _copy_built_by_another(keys: CopyKeys) -> bytes | None:
+    """The copy another reader claimed to build, once it is stored and current; None if the claim goes
+    without one (that build failed, or a change made its copy stale) or BUILD_WAIT_SECONDS pass."""
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    pause = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        found = cache.get_many([*keys.all, _claim_key(keys)])
+        content = current_copy(found, keys)
+        if content is not None or _claim_key(keys) not in found:
+            return content
+        pause = min(2 * pause, 0.05)
+    return None
+
+
+def _store(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
     except Exception:  # noqa: BLE001
         logger.warning("read cache unavailable", exc_info=True)
-    return content
+
+
+def _release_claim(keys: CopyKeys) -> None:
+    try:
+        cache.delete(_claim_key(keys))
+    except Exception:  # noqa: BLE001 - the claim expires after BUILD_CLAIM_SECONDS
+        logger.warning("read cache unavailable", exc_info=True)
 
 
 def _version(found: dict, keys: CopyKeys) -> tuple | None:

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
 SCHEMA_VERSION = 1
 EVENT_CREATED = "event.created"
@@ -40,8 +40,10 @@ def message_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(message_schema())
+def _validator():
+    """Draft 2020-12, formats as annotations (as the schema's own draft says). jsonschema-rs: ~3 µs a
+    message where the pure-Python jsonschema took ~440 µs on a slow machine (docs/performance.md)."""
+    return jsonschema_rs.validator_for(message_schema())
 
 
 def isoformat_utc(moment: datetime) -> str:
@@ -73,10 +75,13 @@ def build_message(
 
 def validate_message(message: Any) -> dict[str, Any]:
     """Return `message` unchanged if it satisfies the contract, else raise InvalidMessage."""
-    errors = sorted(_validator().iter_errors(message), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(_validator().iter_errors(message), key=lambda e: list(e.instance_path))
+    except ValueError as exc:  # a value JSON cannot hold (a datetime, a non-string key)
+        raise InvalidMessage(f"(root): {exc}") from None
     if errors:
         first = errors[0]
-        where = "/".join(str(part) for part in first.absolute_path) or "(root)"
+        where = "/".join(str(part) for part in first.instance_path) or "(root)"
         raise InvalidMessage(f"{where}: {first.message}")
     return message
 

@@ -71,6 +71,15 @@ def test_undecodable_bodies_are_invalid_messages(body):
         decode_message(body)
 
 
+@pytest.mark.parametrize("value", [datetime(2027, 1, 1, tzinfo=UTC), {1: "a key that is not a string"}, object()])
+def test_values_json_cannot_hold_are_invalid_messages(value):
+    message = build_message("event.created", actor=USER, data=event_data())
+    message["data"]["title"] = value
+    with pytest.raises(InvalidMessage) as excinfo:
+        validate_message(message)
+    assert excinfo.value.reason.startswith("(root): ")
+
+
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         build_message("event.created", actor=USER, data=event_data(), occurred_at=datetime(2027, 1, 1))

@@ -167,13 +167,14 @@ def _claim_key(keys: CopyKeys) -> str:
 def _copy_built_by_another(keys: CopyKeys) -> bytes | None:
     """The copy another reader claimed to build, once it is stored and current; None if the claim goes
     without one (that build failed, or a change made its copy stale) or BUILD_WAIT_SECONDS pass."""
+    claim_key = _claim_key(keys)
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     pause = 0.005
     while time.monotonic() < deadline:
         time.sleep(pause)
-        found = cache.get_many([*keys.all, _claim_key(keys)])
+        found = cache.get_many([*keys.all, claim_key])
         content = current_copy(found, keys)
-        if content is not None or _claim_key(keys) not in found:
+        if content is not None or claim_key not in found:
             return content
         pause = min(2 * pause, 0.05)
     return None

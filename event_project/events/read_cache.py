@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from bson import ObjectId
 from django.conf import settings
@@ -48,6 +49,7 @@ from django.core.cache import cache
 from core.db import on_commit
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIST_EPOCH_KEY = "events:list-epoch"
 LIST_COUNTER_KEY = "events:list-changes-counter"
@@ -111,6 +113,11 @@ def list_keys(request, reader_id) -> CopyKeys:
     return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:list:{digest}")
 
 
+def chunk_keys(digest: str) -> CopyKeys:
+    """The keys of a chunk of list rows (list_chunks.py), checked against the list version as a page is."""
+    return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:chunk:{digest}")
+
+
 def list_window(start_time: datetime | None) -> float | None:
     """The `window` of a list page whose last row starts at `start_time` (None: any change retires it)."""
     return None if start_time is None else start_time.timestamp()
@@ -125,11 +132,11 @@ def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
     return copy[1]
 
 
-def cached_json(keys: CopyKeys, build: Callable[[], tuple[bytes, float | None]]) -> bytes:
-    """The copy under `keys` if it is current, else the bytes of `build()`, stored for the next reader.
+def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> T:
+    """The copy under `keys` if it is current, else the content `build()` makes, stored for the next reader.
 
-    `build` returns the rendered read and its window (`list_window`). Its exceptions (not found, bad
-    filters) propagate and nothing is stored.
+    `build` returns the content (a rendered read's bytes, or a list chunk) and its window (`list_window`).
+    Its exceptions (not found, bad filters) propagate and nothing is stored.
     """
     seconds = settings.EVENT_READ_CACHE_SECONDS
     if seconds <= 0:

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
 
-from . import read_cache, selectors, services
+from . import list_chunks, read_cache, selectors, services
 from .serializers import EventFilterSerializer, EventSerializer
 
 EVENT_EXAMPLE = OpenApiExample(
@@ -32,12 +32,16 @@ EVENT_EXAMPLE = OpenApiExample(
 EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="24-character hex ObjectId")
 
 
+def takes_plain_json(request) -> bool:
+    return isinstance(request.accepted_renderer, JSONRenderer) and ";" not in request.accepted_media_type
+
+
 def cached_read(request, keys, build_data):
     """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh.
 
     `build_data()` returns the data and its list window (`read_cache.list_window`).
     """
-    if not isinstance(request.accepted_renderer, JSONRenderer) or ";" in request.accepted_media_type:
+    if not takes_plain_json(request):
         return Response(build_data()[0])
 
     def build():
@@ -66,14 +70,25 @@ class EventListCreateApi(APIView):
         responses={200: EventSerializer(many=True), 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
     )
     def get(self, request):
+        paginator = self.pagination_class()
+        if list_chunks.answers(request, paginator):
+            filters = self._filters(request)
+            rows = list_chunks.page_from_chunk(request, paginator, self, user=request.user, filters=filters)
+            if rows is not None:
+                data = paginator.get_paginated_response(rows).data
+                return HttpResponse(JSONRenderer().render(data), content_type=JSONRenderer.media_type) if takes_plain_json(request) else Response(data)
         return cached_read(request, read_cache.list_keys(request, request.user.pk), lambda: self._page(request))
+
+    @staticmethod
+    def _filters(request) -> dict:
+        filters = EventFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return filters.validated_data
 
     def _page(self, request) -> tuple[dict, float | None]:
         """The page's data and its window: a first page with more after it cannot change while events
         starting after its last row do."""
-        filters = EventFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        events = selectors.event_list(user=request.user, filters=filters.validated_data)
+        events = selectors.event_list(user=request.user, filters=self._filters(request))
         paginator = self.pagination_class()
         page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
         first_of_more = page and paginator.has_next and paginator.cursor_query_param not in request.query_params

@@ -36,6 +36,13 @@ def takes_plain_json(request) -> bool:
     return isinstance(request.accepted_renderer, JSONRenderer) and ";" not in request.accepted_media_type
 
 
+def rendered(request, data):
+    """`data` answered as `cached_read` answers a miss: JSON bytes for plain JSON, DRF's rendering otherwise."""
+    if not takes_plain_json(request):
+        return Response(data)
+    return HttpResponse(JSONRenderer().render(data), content_type=JSONRenderer.media_type)
+
+
 def cached_read(request, keys, build_data):
     """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh.
 
@@ -72,11 +79,9 @@ class EventListCreateApi(APIView):
     def get(self, request):
         paginator = self.pagination_class()
         if list_chunks.answers(request, paginator):
-            filters = self._filters(request)
-            rows = list_chunks.page_from_chunk(request, paginator, self, user=request.user, filters=filters)
+            rows = list_chunks.page_from_chunk(request, paginator, self, user=request.user, filters=self._filters(request))
             if rows is not None:
-                data = paginator.get_paginated_response(rows).data
-                return HttpResponse(JSONRenderer().render(data), content_type=JSONRenderer.media_type) if takes_plain_json(request) else Response(data)
+                return rendered(request, paginator.get_paginated_response(rows).data)
         return cached_read(request, read_cache.list_keys(request, request.user.pk), lambda: self._page(request))
 
     @staticmethod

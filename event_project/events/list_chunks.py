@@ -12,8 +12,9 @@ links. A page that runs past the end of a chunk that has more rows after it
 (CHUNK_ROWS is too few for that day) goes to the database as before.
 
 A chunk is a list copy like any other (read_cache.cached_json): it is checked
-against the list version, and its window is its last row's start when more rows
-follow, so changes to events that start later do not retire it.
+against the list version, and its span runs from its midnight to its last row's
+start when more rows follow, so changes to events that start before that day or
+after that row do not retire it.
 """
 
 import bisect
@@ -97,11 +98,11 @@ def _chunk_digest(filters: dict, day: datetime, user) -> str:
     return hashlib.sha256(f"{canonical}|{reader}".encode()).hexdigest()
 
 
-def _build(*, user, filters: dict) -> tuple[Chunk, float | None]:
+def _build(*, user, filters: dict) -> tuple[Chunk, tuple[float, float]]:
     events = selectors.event_list(user=user, filters=filters).order_by("start_time", "id")
     events = selectors.with_creators(events[: CHUNK_ROWS + 1])
     more = len(events) > CHUNK_ROWS
     rows = tuple(ChunkRow(event.start_time, event_representation(event)) for event in events[:CHUNK_ROWS])
-    window = read_cache.list_window(rows[-1].start_time if more else None)
-    return Chunk(rows, more), window
+    end = rows[-1].start_time if more else filters.get("start_before")
+    return Chunk(rows, more), read_cache.list_span(filters["start_after"], end)
 

@@ -1,20 +1,23 @@
 """Rendered JSON of event reads, kept in the shared cache until the events they show change.
 
-A read is stored as `(version, bytes, window)` next to its version keys and served
+A read is stored as `(version, bytes, span)` next to its version keys and served
 while the versions match; a change replaces the version, so every copy made before
 it stops matching at once, on every worker and node (the cache is Redis):
 
 - an event's detail is checked against that event's version (a random token);
 - every list page is checked against the one list version: an epoch (a random
   number) and a change counter. Each change of any event adds one to the counter
-  and logs the earliest start time it touched (the event's start before and after).
+  and logs the start times it touched (the event's start before and after).
 
 A list page ordered by start time cannot be changed by an event that starts after
-its last row, so a first page that has a next page records that start as its
-`window`. A page whose version is behind is still current if every change logged
-since its version started after its window; it is then re-stamped with the current
-version. Every other page (a last page, a page behind a cursor) is retired by any
-change. A lost epoch, counter or log starts a new epoch, which matches no copy.
+its last row, nor, with `start_after`, by one that starts before that, nor, with
+`start_before`, by one that starts after that. So a first page records the span of
+start times it depends on (`list_span`): from its `start_after` to its last row's
+start when it has a next page, else to its `start_before`. A page whose version is
+behind is still current if no change logged since its version touched a start in
+its span; it is then re-stamped with the current version. A page behind a cursor
+depends on every start. A lost epoch, counter or log starts a new epoch, which
+matches no copy.
 
 Versions are taken before the read queries, and a change records its version after
 its transaction commits (before the API answers the writer), so a copy is never
@@ -59,6 +62,7 @@ LOG_READ_LIMIT = 200  # a copy more changes behind than this is rebuilt rather t
 VERSION_SECONDS = 24 * 3600  # outlives every copy; a lost version only costs misses
 BUILD_CLAIM_SECONDS = 10  # a claim outlives any build; a builder that dies only delays the others this long
 BUILD_WAIT_SECONDS = 1.0  # then a waiting reader builds its own copy
+UNKNOWN_START = b"*"  # logged for a change whose start times are not known: it touches every span
 
 # Starts a new epoch when the epoch or the counter is missing (evicted, expired, first use).
 _START_EPOCH = """
@@ -68,7 +72,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('DEL', KEYS[3])
 end
 """
-# KEYS: epoch, counter, log. ARGV: a new epoch, seconds to keep, earliest start touched, log length.
+# KEYS: epoch, counter, log. ARGV: a new epoch, seconds to keep, start times touched (`_touched`), log length.
 _RECORD_CHANGE = _START_EPOCH + """
 local n = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[3], n, n .. ':' .. ARGV[3])
@@ -118,9 +122,10 @@ def chunk_keys(digest: str) -> CopyKeys:
     return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:chunk:{digest}")
 
 
-def list_window(start_time: datetime | None) -> float | None:
-    """The `window` of a list page whose last row starts at `start_time` (None: any change retires it)."""
-    return None if start_time is None else start_time.timestamp()
+def list_span(low: datetime | None = None, high: datetime | None = None) -> tuple[float, float]:
+    """The start times, `low` to `high` (both included; None: unbounded), that a list copy depends on: a
+    change that touches none of them cannot alter it. `list_span()` depends on every start."""
+    return (-math.inf if low is None else low.timestamp(), math.inf if high is None else high.timestamp())
 
 
 def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
@@ -135,7 +140,8 @@ def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
 def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> T:
     """The copy under `keys` if it is current, else the content `build()` makes, stored for the next reader.
 
-    `build` returns the content (a rendered read's bytes, or a list chunk) and its window (`list_window`).
+    `build` returns the content (a rendered read's bytes, or a list chunk) and, for a list copy, its span
+    (`list_span`; None for a detail).
     Its exceptions (not found, bad filters) propagate and nothing is stored.
     """
     seconds = settings.EVENT_READ_CACHE_SECONDS
@@ -149,7 +155,7 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
             return content
         version = _version(found, keys) or _new_version(keys)
         copy = found.get(keys.copy_key)
-        if copy is not None and _unchanged_in_window(copy, version):
+        if copy is not None and _unchanged_in_span(copy, version):
             cache.set(keys.copy_key, (version, copy[1], copy[2]), seconds)
             return copy[1]
         claimed = cache.add(_claim_key(keys), 1, BUILD_CLAIM_SECONDS)
@@ -159,8 +165,8 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
         logger.warning("read cache unavailable", exc_info=True)
         return build()[0]
     try:
-        content, window = build()
-        _store(keys.copy_key, (version, content, window), seconds)
+        content, span = build()
+        _store(keys.copy_key, (version, content, span), seconds)
     finally:
         if claimed:
             _release_claim(keys)
@@ -217,12 +223,14 @@ def _new_version(keys: CopyKeys) -> tuple:
     return (cache.get(version_key) or secrets.token_hex(8),)
 
 
-def _unchanged_in_window(copy, version) -> bool:
-    """Whether every list change since `copy` was made started after the copy's window."""
-    if len(version) != 2 or len(copy) != 3 or copy[2] is None or not isinstance(copy[0], tuple) or len(copy[0]) != 2:
+def _unchanged_in_span(copy, version) -> bool:
+    """Whether no list change since `copy` was made touched a start time in the copy's span."""
+    if len(version) != 2 or len(copy) != 3 or not isinstance(copy[0], tuple) or len(copy[0]) != 2:
         return False
-    (copy_epoch, copy_count), window = copy[0], copy[2]
-    if copy_epoch != version[0]:
+    if not isinstance(copy[2], tuple) or len(copy[2]) != 2:
+        return False
+    (copy_epoch, copy_count), (low, high) = copy[0], copy[2]
+    if copy_epoch != version[0] or (low, high) == (-math.inf, math.inf):
         return False
     behind = version[1] - copy_count
     if not 0 < behind <= LOG_READ_LIMIT:
@@ -230,7 +238,11 @@ def _unchanged_in_window(copy, version) -> bool:
     changes = cache.redis().zrangebyscore(cache.make_key(LIST_LOG_KEY), copy_count + 1, version[1])
     if len(changes) != behind:  # the log lost some (trimmed, or a new epoch began)
         return False
-    return all(float(change.split(b":", 1)[1]) > window for change in changes)
+    for change in changes:
+        for start in change.split(b":", 1)[1].split(b","):
+            if start == UNKNOWN_START or low <= float(start) <= high:
+                return False
+    return True
 
 
 def forget_events(event_ids, start_times: Iterable[datetime | None] = (None,)) -> None:
@@ -238,23 +250,32 @@ def forget_events(event_ids, start_times: Iterable[datetime | None] = (None,)) -
     list page that could show them, given the start times they had before and after the change (None:
     unknown, which retires every page)."""
     event_ids = list(event_ids)
-    earliest = min((-math.inf if t is None else t.timestamp() for t in start_times), default=-math.inf)
+    touched = _touched(start_times)
 
     def record():
         _replace_versions([_event_version_key(pk) for pk in event_ids])
-        _record_list_change(earliest)
+        _record_list_change(touched)
 
     on_commit(record)
 
 
 def forget_lists() -> None:
     """Retire every list page copy now (after changes made without the model's signals, e.g. bulk updates)."""
-    _record_list_change(-math.inf)
+    _record_list_change(UNKNOWN_START.decode())
 
 
-def _record_list_change(earliest: float) -> None:
+def _touched(start_times: Iterable[datetime | None]) -> str:
+    """The log's form of the start times a change touched: `repr`s joined by commas; any unknown one (or
+    none given) is UNKNOWN_START, which every list copy depends on."""
+    times = list(start_times)
+    if not times or None in times:
+        return UNKNOWN_START.decode()
+    return ",".join(sorted({repr(t.timestamp()) for t in times}))
+
+
+def _record_list_change(touched: str) -> None:
     try:
-        _script(_RECORD_CHANGE, _new_epoch(), VERSION_SECONDS, repr(earliest), LOG_LENGTH)
+        _script(_RECORD_CHANGE, _new_epoch(), VERSION_SECONDS, touched, LOG_LENGTH)
     except Exception:  # noqa: BLE001 - the change is committed; copies expire within EVENT_READ_CACHE_SECONDS
         logger.error("read cache unavailable: list pages may be served until they expire", exc_info=True)
 

@@ -46,14 +46,14 @@ def rendered(request, data):
 def cached_read(request, keys, build_data):
     """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh.
 
-    `build_data()` returns the data and its list window (`read_cache.list_window`).
+    `build_data()` returns the data and, for a list page, its span (`read_cache.list_span`).
     """
     if not takes_plain_json(request):
         return Response(build_data()[0])
 
     def build():
-        data, window = build_data()
-        return JSONRenderer().render(data), window
+        data, span = build_data()
+        return JSONRenderer().render(data), span
 
     return HttpResponse(read_cache.cached_json(keys, build), content_type=JSONRenderer.media_type)
 
@@ -90,15 +90,18 @@ class EventListCreateApi(APIView):
         filters.is_valid(raise_exception=True)
         return filters.validated_data
 
-    def _page(self, request) -> tuple[dict, float | None]:
-        """The page's data and its window: a first page with more after it cannot change while events
-        starting after its last row do."""
-        events = selectors.event_list(user=request.user, filters=self._filters(request))
+    def _page(self, request) -> tuple[dict, tuple[float, float]]:
+        """The page's data and its span (`read_cache.list_span`): a first page depends on the start times
+        from its `start_after` to its last row's when more follow, else to its `start_before`."""
+        filters = self._filters(request)
+        events = selectors.event_list(user=request.user, filters=filters)
         paginator = self.pagination_class()
         page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
-        first_of_more = page and paginator.has_next and paginator.cursor_query_param not in request.query_params
-        window = read_cache.list_window(page[-1].start_time if first_of_more else None)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data).data, window
+        data = paginator.get_paginated_response(EventSerializer(page, many=True).data).data
+        if paginator.cursor_query_param in request.query_params:
+            return data, read_cache.list_span()
+        end = page[-1].start_time if page and paginator.has_next else filters.get("start_before")
+        return data, read_cache.list_span(filters.get("start_after"), end)
 
     @extend_schema(
         tags=["events"],

@@ -134,3 +134,16 @@ def test_a_full_chunk_outlives_changes_after_its_last_row_but_not_before(auth_cl
     url = f"/api/events/?start_after={iso(at(10))}&page_size=2"
     assert titles(auth_client.get(url)) == ["Inside the chunk", "Python meetup"]
     assert auth_client.get(url).content == from_database(auth_client, url).content
+
+
+def test_a_chunk_outlives_changes_before_its_day_but_not_into_it(auth_client, user, two_days):
+    url = f"/api/events/?start_after={iso(at(24.5))}"
+    before = event_at(user, 2, title="Day before")
+    auth_client.get(url)
+    event_at(user, 5, title="Also the day before")
+    _, queries = queries_for(auth_client, f"/api/events/?start_after={iso(at(25))}")
+    assert queries == 0
+    later = at(28)
+    body = {"start_time": later.isoformat(), "end_time": (later + timedelta(hours=1)).isoformat()}
+    assert auth_client.patch(f"/api/events/{before.pk}/", body, format="json").status_code == 200
+    assert "Day before" in titles(auth_client.get(f"/api/events/?start_after={iso(at(25.5))}"))

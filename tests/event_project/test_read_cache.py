@@ -1,6 +1,7 @@
 """Event reads are served from the shared cache until an event changes, and never show a stale event after it."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -165,6 +166,10 @@ def at_day(user, title, day: float):
     )
 
 
+def iso_day(day: float) -> str:
+    return (datetime.now(UTC).replace(microsecond=0) + timedelta(days=day)).isoformat()
+
+
 def move(client, event, day: float):
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=day)
     body = {"start_time": start.isoformat(), "end_time": (start + timedelta(hours=1)).isoformat()}
@@ -228,6 +233,26 @@ def test_a_last_page_is_retired_by_any_change(auth_client, user, three_days):
     assert titles(auth_client.get("/api/events/?page_size=5")) == ["day 1", "day 2", "day 3"]
     at_day(user, "day 10", 10)
     assert titles(auth_client.get("/api/events/?page_size=5")) == ["day 1", "day 2", "day 3", "day 10"]
+
+
+def test_a_last_page_before_start_before_outlives_changes_after_it(auth_client, user, three_days):
+    url = f"/api/events/?page_size=5&start_before={quote(iso_day(4))}"
+    assert titles(auth_client.get(url)) == ["day 1", "day 2", "day 3"]
+    at_day(user, "day 10", 10)
+    _, queries = queries_for(auth_client, url)
+    assert queries == 0
+    at_day(user, "day 3.5", 3.5)
+    assert titles(auth_client.get(url)) == ["day 1", "day 2", "day 3", "day 3.5"]
+
+
+def test_a_start_after_page_outlives_changes_before_its_start_after(auth_client, user, three_days):
+    url = f"/api/events/?page_size=100&start_after={quote(iso_day(1.5))}"  # too large for a chunk (list_chunks)
+    assert titles(auth_client.get(url)) == ["day 2", "day 3"]
+    move(auth_client, three_days[0], 1.2)
+    _, queries = queries_for(auth_client, url)
+    assert queries == 0
+    move(auth_client, three_days[0], 2.5)
+    assert titles(auth_client.get(url)) == ["day 2", "day 1", "day 3"]
 
 
 def test_a_page_behind_a_cursor_is_retired_by_any_change(auth_client, user, three_days):

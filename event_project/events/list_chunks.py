@@ -27,7 +27,7 @@ from django.conf import settings
 from . import read_cache, selectors
 from .serializers import event_representation
 
-CHUNK_ROWS = 100  # rendered rows per chunk: a day of events and the page after it, at the seeded density
+CHUNK_ROWS = 50  # rendered rows per chunk: a day of events and a page after it, at the seeded density (~8 a day)
 
 
 class ChunkRow(NamedTuple):

@@ -29,7 +29,8 @@ wait up to BUILD_WAIT_SECONDS for its copy instead of running the same queries; 
 that sees the claim go without a current copy (the build failed, or a change made it
 stale) builds its own.
 
-Copies live EVENT_READ_CACHE_SECONDS (0 turns the cache off). That is also the
+Copies live EVENT_READ_CACHE_SECONDS, less up to a quarter at random so that copies
+made together do not expire together (0 turns the cache off). That is also the
 bound on staleness in the one case left: the cache refused to record a change
 (it was unreachable at commit time) but answers reads again within that time.
 When the cache does not answer, reads go to the database.
@@ -38,6 +39,7 @@ When the cache does not answer, reads go to the database.
 import hashlib
 import logging
 import math
+import random
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -147,6 +149,7 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
     seconds = settings.EVENT_READ_CACHE_SECONDS
     if seconds <= 0:
         return build()[0]
+    seconds = _lifetime(seconds)
     claimed = False
     try:
         found = cache.get_many(keys.all)
@@ -171,6 +174,12 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
         if claimed:
             _release_claim(keys)
     return content
+
+
+def _lifetime(seconds: int) -> int:
+    """A copy's time to live: `seconds` less up to a quarter, at random, so that copies made together (a
+    cold start) do not all expire, and miss, together; never more than `seconds`, the staleness bound."""
+    return max(1, seconds - random.randint(0, seconds // 4))
 
 
 def _claim_key(keys: CopyKeys) -> str:

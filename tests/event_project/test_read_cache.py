@@ -282,3 +282,15 @@ def test_a_page_too_far_behind_the_log_is_rebuilt(auth_client, user, three_days,
     at_day(user, "day 11", 11)
     _, queries = queries_for(auth_client, FIRST_TWO)
     assert queries >= 1
+
+
+@override_settings(EVENT_READ_CACHE_SECONDS=60)
+def test_copies_made_together_expire_apart_and_never_later_than_the_setting(auth_client, user):
+    from events.read_cache import detail_keys
+
+    events = [make_event(user, title=f"ttl {n}") for n in range(12)]
+    for event in events:
+        assert auth_client.get(f"/api/events/{event.pk}/").status_code == 200
+    ttls = [cache.redis().ttl(cache.make_key(detail_keys(event.pk).copy_key)) for event in events]
+    assert all(45 <= ttl <= 60 for ttl in ttls), ttls
+    assert len(set(ttls)) > 1, ttls

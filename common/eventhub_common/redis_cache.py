@@ -7,7 +7,30 @@ request (the user and a read's copy, the page's creators, a list change log);
 redis clients are thread-safe, so one per pool serves them all.
 """
 
+import random
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+
+def spread_lifetime(seconds: int) -> int:
+    """A time to live of `seconds` less up to a quarter, at random, so that entries stored together (a cold
+    start) do not all expire, and miss, together; never more than `seconds`, so it still bounds staleness."""
+    return max(1, seconds - random.randint(0, seconds // 4))
+
+
+# KEYS: the keys. ARGV, three per key: the entry seen ('' for none), the value to store, its seconds.
+_SET_IF_UNCHANGED = """
+local stored = 0
+for i, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  local seen = ARGV[3 * i - 2]
+  if (current == false and seen == '') or current == seen then
+    redis.call('SET', key, ARGV[3 * i - 1], 'EX', ARGV[3 * i])
+    stored = stored + 1
+  end
+end
+return stored
+"""
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -22,6 +45,13 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
+    def set_many_if_unchanged(self, items: dict, script) -> int:
+        """Store each `{key: (seen, value, timeout)}` only where the key still holds `seen` (None: no entry)."""
+        args = []
+        for seen, value, timeout in items.values():
+            args += [b"" if seen is None else self._serializer.dumps(seen), self._serializer.dumps(value), timeout]
+        return script(keys=list(items), args=args, client=self.get_client(write=True))
+
 
 class ReusedClientRedisCache(RedisCache):
     """`django.core.cache.backends.redis.RedisCache` with `ReusedClientRedisCacheClient`."""
@@ -29,6 +59,21 @@ class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+        self._set_if_unchanged = None
+
+    def set_many_if_unchanged(self, items: dict, version=None) -> int:
+        """Store each `{key: (seen, value, seconds)}` only where the key still holds `seen`, the entry read
+        before the value was (None: no entry), in one round trip; returns how many were stored.
+
+        A compare-and-set: a value read from the database before a change cannot overwrite the entry that
+        the change wrote after it (an entry that `seen` no longer matches).
+        """
+        if not items:
+            return 0
+        if self._set_if_unchanged is None:
+            self._set_if_unchanged = self.redis().register_script(_SET_IF_UNCHANGED)
+        keys = {self.make_and_validate_key(key, version=version): item for key, item in items.items()}
+        return self._cache.set_many_if_unchanged(keys, self._set_if_unchanged)
 
     def redis(self):
         """The `redis.Redis` client (of the primary), for what Django's cache API has no verb for (scripts,

@@ -39,7 +39,6 @@ When the cache does not answer, reads go to the database.
 import hashlib
 import logging
 import math
-import random
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -50,6 +49,7 @@ from typing import TypeVar
 from bson import ObjectId
 from django.conf import settings
 from django.core.cache import cache
+from eventhub_common.redis_cache import spread_lifetime
 
 from core.db import on_commit
 
@@ -149,7 +149,7 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
     seconds = settings.EVENT_READ_CACHE_SECONDS
     if seconds <= 0:
         return build()[0]
-    seconds = _lifetime(seconds)
+    seconds = spread_lifetime(seconds)
     claimed = False
     try:
         found = cache.get_many(keys.all)
@@ -174,12 +174,6 @@ def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> 
         if claimed:
             _release_claim(keys)
     return content
-
-
-def _lifetime(seconds: int) -> int:
-    """A copy's time to live: `seconds` less up to a quarter, at random, so that copies made together (a
-    cold start) do not all expire, and miss, together; never more than `seconds`, the staleness bound."""
-    return max(1, seconds - random.randint(0, seconds // 4))
 
 
 def _claim_key(keys: CopyKeys) -> str:

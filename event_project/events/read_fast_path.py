@@ -34,7 +34,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.urls import Resolver404, resolve
 from eventhub_common.access_tokens import InvalidAccessToken, bearer_token, verify_access_token
 
-from accounts.selectors import active_user, user_cache_key
+from accounts.selectors import active_user, cached_user, user_cache_key
 from core.db import parse_object_id
 
 from . import read_cache
@@ -114,8 +114,8 @@ class CachedReads:
         content = read_cache.current_copy(found, keys)
         if content is None:
             return None
-        user = found.get(user_key)
-        if user is None:  # expired or dropped: one lookup (which caches the user) rather than all of Django
+        user = cached_user(found.get(user_key))
+        if user is None:  # expired or forgotten: one lookup (which caches the user) rather than all of Django
             user = active_user(reader_id)
         return content if user is not None and user.is_active else None
 

@@ -57,7 +57,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--step-seconds", type=float, default=15, help="measured seconds per ceiling step")
     parser.add_argument("--warmup-seconds", type=float, default=5,
                         help="seconds of each ceiling step before its measurement (connections, caches); its errors still fail the step")
-    parser.add_argument("--read-steps", default="100,200,400,600,800,1000,1400,2000,2800", help="reads/s to try")
+    parser.add_argument("--read-steps", default="100,200,400,600,800,1000,1400,2000,2800,4000", help="reads/s to try")
     parser.add_argument("--write-steps", default="10,20,40,80,160,320", help="writes/s to try")
     parser.add_argument("--socket-steps", default="500,1000,2000,5000,10000", help="WebSocket counts to try")
     parser.add_argument("--no-ceilings", action="store_true", help="run the spec profile only")

@@ -28,3 +28,43 @@ def test_deleting_a_cached_user_refuses_their_token_on_the_next_request(user, cl
     assert client.get("/api/auth/me/").status_code == 200
     user.delete()
     assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_a_reader_that_read_a_user_before_a_change_cannot_cache_the_old_copy(user, client_ip):
+    from accounts import selectors
+    from accounts.models import User
+
+    cache.delete(user_cache_key(user.pk))
+    seen = cache.get(user_cache_key(user.pk))  # a reader finds no entry, then reads the database ...
+    read_before_the_change = User.objects.get(pk=user.pk)
+    user.is_active = False
+    user.save()  # ... while the user is deactivated ...
+    selectors._store({user.pk: (seen, read_before_the_change)})  # ... and stores what it read
+    assert selectors.cached_user(cache.get(user_cache_key(user.pk))) is None
+    assert selectors.active_user(str(user.pk)) is None
+    assert bearer_client(user, client_ip).get("/api/auth/me/").status_code == 401
+
+
+def test_the_first_read_after_a_change_caches_the_changed_user(user, client_ip):
+    from accounts import selectors
+
+    user.full_name = "Changed"
+    user.save()
+    assert selectors.cached_user(cache.get(user_cache_key(user.pk))) is None
+    assert selectors.active_user(str(user.pk)).full_name == "Changed"
+    assert cache.get(user_cache_key(user.pk)).full_name == "Changed"
+
+
+def test_users_cached_together_expire_apart_and_never_later_than_the_setting(db, settings):
+    from accounts import selectors
+
+    from .factories import make_user
+
+    settings.USER_CACHE_SECONDS = 300
+    users = [make_user() for _ in range(12)]
+    for user in users:
+        cache.delete(user_cache_key(user.pk))
+    assert set(selectors.users_by_id([user.pk for user in users])) == {user.pk for user in users}
+    ttls = [cache.redis().ttl(cache.make_key(user_cache_key(user.pk))) for user in users]
+    assert all(225 <= ttl <= 300 for ttl in ttls), ttls
+    assert len(set(ttls)) > 1, ttls

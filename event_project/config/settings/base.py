@@ -62,7 +62,7 @@ CACHES = {
 }
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
 # How long an authenticated request may use the cached user (dropped at once when the user changes).
-USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 30)
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 # How long a rendered event read may be reused; dropped at once when an event changes (events.read_cache).
 EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.

@@ -26,7 +26,6 @@ from core.db import parse_object_id
 logger = logging.getLogger(__name__)
 
 
-
 def user_cache_key(user_id) -> str:
     """The shared-cache key of a user's cached copy (a pickled `User`)."""
     return f"accounts:user:{user_id}"

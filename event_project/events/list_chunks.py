@@ -74,7 +74,7 @@ def page_from_chunk(request, paginator, view, *, user, filters: dict) -> list[di
     """The rendered rows of the page `paginator` cuts (its links set as for a database page), or None
     when the page runs past the end of a chunk that has more rows after it."""
     start_after = filters["start_after"]
-    day = midnight(start_after)
+    day = _midnight(start_after)
     chunk = read_cache.cached_json(
         read_cache.chunk_keys(_chunk_digest(filters, day, user)), lambda: _build(user=user, filters={**filters, "start_after": day})
     )
@@ -86,7 +86,7 @@ def page_from_chunk(request, paginator, view, *, user, filters: dict) -> list[di
     return [row.data for row in page]
 
 
-def midnight(moment: datetime) -> datetime:
+def _midnight(moment: datetime) -> datetime:
     """The start of `moment`'s day, in its own timezone (UTC for validated filters)."""
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -103,6 +103,5 @@ def _build(*, user, filters: dict) -> tuple[Chunk, tuple[float, float]]:
     events = selectors.with_creators(events[: CHUNK_ROWS + 1])
     more = len(events) > CHUNK_ROWS
     rows = tuple(ChunkRow(event.start_time, event_representation(event)) for event in events[:CHUNK_ROWS])
-    end = rows[-1].start_time if more else filters.get("start_before")
-    return Chunk(rows, more), read_cache.list_span(filters["start_after"], end)
+    return Chunk(rows, more), read_cache.first_page_span(filters, rows[-1].start_time if more else None)
 

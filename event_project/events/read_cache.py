@@ -59,6 +59,7 @@ T = TypeVar("T")
 LIST_EPOCH_KEY = "events:list-epoch"
 LIST_COUNTER_KEY = "events:list-changes-counter"
 LIST_LOG_KEY = "events:list-changes"
+LIST_VERSION_KEYS = (LIST_EPOCH_KEY, LIST_COUNTER_KEY)
 LOG_LENGTH = 1000  # changes kept in the log; a copy further behind is rebuilt
 LOG_READ_LIMIT = 200  # a copy more changes behind than this is rebuilt rather than checked
 VERSION_SECONDS = 24 * 3600  # outlives every copy; a lost version only costs misses
@@ -100,7 +101,7 @@ class CopyKeys:
 
     @property
     def is_list(self) -> bool:
-        return self.version_keys == (LIST_EPOCH_KEY, LIST_COUNTER_KEY)
+        return self.version_keys == LIST_VERSION_KEYS
 
 
 def _event_version_key(event_id) -> str:
@@ -116,12 +117,12 @@ def list_keys(request, reader_id) -> CopyKeys:
     on who asks (`mine`). `request` is Django's or DRF's."""
     reader = reader_id if "mine" in request.GET else ""
     digest = hashlib.sha256(f"{request.build_absolute_uri()}|{reader}".encode()).hexdigest()
-    return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:list:{digest}")
+    return CopyKeys(LIST_VERSION_KEYS, f"events:read:list:{digest}")
 
 
 def chunk_keys(digest: str) -> CopyKeys:
     """The keys of a chunk of list rows (list_chunks.py), checked against the list version as a page is."""
-    return CopyKeys((LIST_EPOCH_KEY, LIST_COUNTER_KEY), f"events:read:chunk:{digest}")
+    return CopyKeys(LIST_VERSION_KEYS, f"events:read:chunk:{digest}")
 
 
 def list_span(low: datetime | None = None, high: datetime | None = None) -> tuple[float, float]:
@@ -130,7 +131,14 @@ def list_span(low: datetime | None = None, high: datetime | None = None) -> tupl
     return (-math.inf if low is None else low.timestamp(), math.inf if high is None else high.timestamp())
 
 
-def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
+def first_page_span(filters: dict, last_start: datetime | None) -> tuple[float, float]:
+    """The span of a first page (or chunk) of the list under these validated filters: from `start_after` to
+    `last_start`, its last row's start when more rows follow it (None: it is the last page), else to
+    `start_before`."""
+    return list_span(filters.get("start_after"), last_start or filters.get("start_before"))
+
+
+def current_copy(found: dict, keys: CopyKeys):
     """The copy in `found` (a `cache.get_many` of at least `keys.all`) if its version is current, else None."""
     version = _version(found, keys)
     copy = found.get(keys.copy_key)
@@ -139,7 +147,7 @@ def current_copy(found: dict, keys: CopyKeys) -> bytes | None:
     return copy[1]
 
 
-def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, float | None]]) -> T:
+def cached_json(keys: CopyKeys, build: Callable[[], tuple[T, tuple[float, float] | None]]) -> T:
     """The copy under `keys` if it is current, else the content `build()` makes, stored for the next reader.
 
     `build` returns the content (a rendered read's bytes, or a list chunk) and, for a list copy, its span

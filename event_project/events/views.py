@@ -100,8 +100,7 @@ class EventListCreateApi(APIView):
         data = paginator.get_paginated_response(EventSerializer(page, many=True).data).data
         if paginator.cursor_query_param in request.query_params:
             return data, read_cache.list_span()
-        end = page[-1].start_time if page and paginator.has_next else filters.get("start_before")
-        return data, read_cache.list_span(filters.get("start_after"), end)
+        return data, read_cache.first_page_span(filters, page[-1].start_time if page and paginator.has_next else None)
 
     @extend_schema(
         tags=["events"],

@@ -61,7 +61,7 @@ CACHES = {
     }
 }
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
-# How long an authenticated request may use the cached user (dropped at once when the user changes).
+# How long a cached user may serve requests (less up to a quarter; replaced at once when the user changes).
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 # How long a rendered event read may be reused; dropped at once when an event changes (events.read_cache).
 EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)

@@ -56,6 +56,14 @@ class Conflict(ApiError):
     default_detail = "The request conflicts with the current state."
 
 
+class PreconditionFailed(ApiError):
+    """`If-Match` names a version other than the current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = "The resource has changed since it was read."
+
+
 class ServiceUnavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"

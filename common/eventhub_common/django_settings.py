@@ -25,6 +25,7 @@ SECURITY_AND_STATIC_MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
 ]
 SESSION_AND_AUTH_MIDDLEWARE = [
+    "eventhub_common.private_responses.private_authorized_responses",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

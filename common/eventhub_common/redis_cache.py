@@ -1,21 +1,49 @@
-"""Django's Redis cache backend, keeping one redis client per connection pool instead of one per call.
+"""Django's Redis cache backend with values in JSON instead of pickle, and one client per connection pool.
+
+Django's `RedisSerializer` pickles every value that is not an integer, so whoever
+can write to Redis could make the API run code when it reads the entry back.
+`JsonSerializer` stores integers raw (INCR keeps working, as django-ratelimit
+needs), bytes as they are and anything else as JSON, each behind a one-byte
+marker; an entry in any other form reads as a miss.
 
 Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every
 cache operation, and each build fills a table of ~170 response callbacks
-(~0.2 ms). The event service makes one to three cache calls per authenticated
-request (the user and a read's copy, the page's creators, a list change log);
-redis clients are thread-safe, so one per pool serves them all.
+(~0.2 ms). The event service makes two or three cache calls per authenticated
+request (the user, a read's version and copy, a page's creators); redis clients
+are thread-safe, so one per pool serves them all.
 """
 
-import random
+import json
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+BYTES, JSON = b"b", b"j"
 
-def spread_lifetime(seconds: int) -> int:
-    """A time to live of `seconds` less up to a quarter, at random, so that entries stored together (a cold
-    start) do not all expire, and miss, together; never more than `seconds`, so it still bounds staleness."""
-    return max(1, seconds - random.randint(0, seconds // 4))
+
+class JsonSerializer:
+    """Cache values without pickle: int raw, bytes behind `b`, JSON behind `j`."""
+
+    def dumps(self, value):
+        if type(value) is int:
+            return value
+        if isinstance(value, bytes):
+            return BYTES + value
+        return JSON + json.dumps(value, separators=(",", ":")).encode()
+
+    def loads(self, data: bytes):
+        try:
+            return int(data)
+        except ValueError:
+            pass
+        marker, payload = data[:1], data[1:]
+        if marker == BYTES:
+            return payload
+        if marker == JSON:
+            try:
+                return json.loads(payload)
+            except ValueError:
+                return None
+        return None  # not written by this serializer (a pickle of an older version): a miss
 
 
 # KEYS: the keys. ARGV, three per key: the entry seen ('' for none), the value to store, its seconds.
@@ -34,8 +62,8 @@ return stored
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, serializer=None, **options):
+        super().__init__(servers, serializer=serializer or JsonSerializer, **options)
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
@@ -54,7 +82,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 
 class ReusedClientRedisCache(RedisCache):
-    """`django.core.cache.backends.redis.RedisCache` with `ReusedClientRedisCacheClient`."""
+    """`django.core.cache.backends.redis.RedisCache` with `ReusedClientRedisCacheClient` (JSON values)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -77,5 +105,5 @@ class ReusedClientRedisCache(RedisCache):
 
     def redis(self):
         """The `redis.Redis` client (of the primary), for what Django's cache API has no verb for (scripts,
-        sorted sets). Keys must go through `make_key`; integers are stored as Django stores them (raw)."""
+        TTLs). Keys must go through `make_key`; integers are stored as Django stores them (raw)."""
         return self._cache.get_client(write=True)

@@ -1,10 +1,12 @@
 """Read queries for users: the user behind an access token, kept in the shared cache.
 
 Every authenticated request needs its user, and reading it from MongoDB was one
-of the three queries of an event detail (docs/performance.md). The user is
-kept in the shared cache (Redis: every worker and node sees the same entry) for
-USER_CACHE_SECONDS, less up to a quarter at random so that users cached
-together do not expire together. Saving or deleting a user replaces its entry
+of the three queries of an event detail (docs/performance.md). A small JSON
+record of the user (id, username, is_active: never the password hash) is kept in
+the shared cache (Redis: every worker and node sees the same entry) for
+USER_CACHE_SECONDS. A user read from it is a model instance with only those
+fields loaded; any other field is fetched from MongoDB when first used, as with
+Django's `only()`. Saving or deleting a user replaces its entry
 with a new marker (a random integer, receivers in accounts.apps), so the change
 counts from the next request. A reader stores what it read from the database
 only if the entry is still the one it saw before that read (a compare-and-set),
@@ -19,21 +21,32 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from eventhub_common.redis_cache import spread_lifetime
 
 from core.db import parse_object_id
 
 logger = logging.getLogger(__name__)
 
 
+CACHED_FIELDS = ("id", "username", "is_active")
+
+
 def user_cache_key(user_id) -> str:
-    """The shared-cache key of a user's cached copy (a pickled `User`)."""
+    """The shared-cache key of a user's cached record (`CACHED_FIELDS`, as JSON)."""
     return f"accounts:user:{user_id}"
 
 
 def cached_user(entry):
     """The user in a cache entry read under `user_cache_key`, or None (no entry, or a change's marker)."""
-    return entry if isinstance(entry, get_user_model()) else None
+    if not isinstance(entry, dict) or set(entry) != set(CACHED_FIELDS):
+        return None
+    user_id = parse_object_id(entry["id"])
+    if user_id is None:
+        return None
+    return get_user_model().from_db("default", CACHED_FIELDS, (user_id, entry["username"], entry["is_active"]))
+
+
+def _record(user) -> dict:
+    return {"id": str(user.pk), "username": user.username, "is_active": user.is_active}
 
 
 def active_user(user_id: str):
@@ -54,6 +67,11 @@ def active_user(user_id: str):
             return None
         _store({object_id: (entry, user)})
     return user if user.is_active else None
+
+
+def user_profile(user):
+    """Every field of `user` (a cached user has only CACHED_FIELDS), in one query."""
+    return get_user_model().objects.filter(pk=user.pk).order_by().first() or user
 
 
 def users_by_id(user_ids) -> dict:
@@ -78,7 +96,7 @@ def _store(users: dict) -> None:
     if not users or settings.USER_CACHE_SECONDS <= 0:
         return
     items = {
-        user_cache_key(pk): (seen if isinstance(seen, int) else None, user, spread_lifetime(settings.USER_CACHE_SECONDS))
+        user_cache_key(pk): (seen if isinstance(seen, int) else None, _record(user), settings.USER_CACHE_SECONDS)
         for pk, (seen, user) in users.items()
     }
     try:

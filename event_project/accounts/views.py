@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from core.openapi import UNAUTHENTICATED, VALIDATION_ERROR, error_response
 
-from . import services
+from . import selectors, services
 from .serializers import (
     AccessTokenSerializer,
     LoginSerializer,
@@ -95,4 +95,4 @@ class RefreshApi(APIView):
 class MeApi(APIView):
     @extend_schema(tags=["auth"], summary="The authenticated user", responses={200: UserSerializer, 401: UNAUTHENTICATED})
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(selectors.user_profile(request.user)).data)

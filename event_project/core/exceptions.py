@@ -5,6 +5,7 @@ from eventhub_common.api_errors import (  # noqa: F401 - re-exported for this se
     Conflict,
     Forbidden,
     NotFound,
+    PreconditionFailed,
     RateLimited,
     ServiceUnavailable,
     Unauthorized,

@@ -74,14 +74,6 @@ class Event(models.Model):
         loaded = getattr(self, "_loaded", {})
         return [name for name in TRACKED_FIELDS if name in loaded and loaded[name] != getattr(self, name)]
 
-    def start_times(self, *, since_loaded: bool) -> list:
-        """Where this event sits in start-time order now and, `since_loaded`, where it sat when loaded from the
-        database (None when that is unknown: it was not loaded, or not with its start time)."""
-        times = [self.start_time]
-        if since_loaded:
-            times.append(getattr(self, "_loaded", {}).get("start_time"))
-        return times
-
     def save(self, *args, **kwargs):
         self.title_prefixes = title_prefixes(self.title)
         update_fields = kwargs.get("update_fields")

@@ -7,9 +7,11 @@ message; these functions only decide who may do what.
 
 from django.db import DatabaseError
 
+from core.conditional import require_match
 from core.db import transactional
 from core.exceptions import Forbidden, NotFound
 
+from . import reads
 from .models import Event
 from .publishing import acting_as
 
@@ -18,6 +20,15 @@ def ensure_can_modify(event: Event, user) -> None:
     """Only the creator may update or delete an event."""
     if event.created_by_id != user.pk:
         raise Forbidden("Only the event's creator may change it.")
+
+
+def ensure_unchanged(event: Event, if_match: str | None) -> None:
+    """With `If-Match`, the event must still be the version that tag names. Read inside the write's transaction:
+    a change committed after this read makes the write conflict, and the retried transaction sees it here."""
+    if if_match is None:
+        return
+    current = Event.objects.filter(pk=event.pk).order_by().first()
+    require_match(if_match, None if current is None else reads.event_etag(current))
 
 
 @transactional
@@ -30,8 +41,9 @@ def event_create(*, user, data: dict) -> Event:
 
 
 @transactional
-def event_update(*, event: Event, user, data: dict) -> Event:
+def event_update(*, event: Event, user, data: dict, if_match: str | None = None) -> Event:
     ensure_can_modify(event, user)
+    ensure_unchanged(event, if_match)
     for field, value in data.items():
         setattr(event, field, value)
     try:
@@ -46,8 +58,9 @@ def event_update(*, event: Event, user, data: dict) -> Event:
 
 
 @transactional
-def event_delete(*, event: Event, user) -> None:
+def event_delete(*, event: Event, user, if_match: str | None = None) -> None:
     ensure_can_modify(event, user)
+    ensure_unchanged(event, if_match)
     with acting_as(user):
         # A queryset delete collects only what still exists in this transaction, so a
         # concurrent double delete publishes one `event.deleted`, not two.

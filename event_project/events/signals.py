@@ -1,10 +1,10 @@
-"""Event model signals: thin hand-offs to `publishing` and `read_cache`, inside the write's transaction."""
+"""Event model signals: thin hand-offs to `publishing` and `reads`, inside the write's transaction."""
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import read_cache
+from . import reads
 from .models import Event
 from .publishing import EVENT_CREATED, EVENT_DELETED, EVENT_UPDATED, record_event_change
 from .selectors import event_ids_created_by
@@ -18,13 +18,13 @@ def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwa
         record_event_change(instance, EVENT_CREATED)
     else:
         record_event_change(instance, EVENT_UPDATED, instance.changed_fields())
-    read_cache.forget_events([instance.pk], instance.start_times(since_loaded=not created))
+    reads.events_changed([instance.pk])
 
 
 @receiver(post_delete, sender=Event, dispatch_uid="events.event_deleted")
 def event_deleted(sender, instance: Event, **kwargs):
     record_event_change(instance, EVENT_DELETED)
-    read_cache.forget_events([instance.pk], instance.start_times(since_loaded=True))
+    reads.events_changed([instance.pk])
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="events.creator_saved")
@@ -32,4 +32,4 @@ def creator_saved(sender, instance, created: bool, raw: bool = False, update_fie
     """Events show their creator's username: a renamed creator retires the copies of their events."""
     if raw or created or (update_fields is not None and "username" not in update_fields):
         return
-    read_cache.forget_events(event_ids_created_by(instance))
+    reads.events_changed(event_ids_created_by(instance))

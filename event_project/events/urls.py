@@ -3,7 +3,6 @@ from django.urls import path
 from . import attachment_views, views
 
 urlpatterns = [
-    # Current cached reads of these two are answered before Django runs (read_fast_path.CachedReads).
     path("", views.EventListCreateApi.as_view(), name="event-list"),
     path("<str:event_id>/", views.EventDetailApi.as_view(), name="event-detail"),
     path("<str:event_id>/attachment/", attachment_views.EventAttachmentApi.as_view(), name="event-attachment"),

@@ -1,6 +1,7 @@
 """HTTP endpoints of events. Thin: validate input, call a selector or service, serialize."""
 
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
@@ -8,9 +9,20 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
+from core import conditional
+from core.openapi import (
+    ETAG,
+    FORBIDDEN,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    UNAUTHENTICATED,
+    VALIDATION_ERROR,
+)
 
-from . import list_chunks, read_cache, selectors, services
+from . import reads, selectors, services
 from .serializers import EventFilterSerializer, EventSerializer
 
 EVENT_EXAMPLE = OpenApiExample(
@@ -33,29 +45,16 @@ EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description=
 
 
 def takes_plain_json(request) -> bool:
+    """Whether the client takes the plain JSON the read cache holds (not the browsable API, not `; indent=`)."""
     return isinstance(request.accepted_renderer, JSONRenderer) and ";" not in request.accepted_media_type
 
 
-def rendered(request, data):
-    """`data` answered as `cached_read` answers a miss: JSON bytes for plain JSON, DRF's rendering otherwise."""
-    if not takes_plain_json(request):
-        return Response(data)
-    return HttpResponse(JSONRenderer().render(data), content_type=JSONRenderer.media_type)
-
-
-def cached_read(request, keys, build_data):
-    """Answer a read from the read cache when the client takes plain JSON; the browsable API renders afresh.
-
-    `build_data()` returns the data and, for a list page, its span (`read_cache.list_span`).
-    """
-    if not takes_plain_json(request):
-        return Response(build_data()[0])
-
-    def build():
-        data, span = build_data()
-        return JSONRenderer().render(data), span
-
-    return HttpResponse(read_cache.cached_json(keys, build), content_type=JSONRenderer.media_type)
+def answer(request, read: reads.Rendered) -> HttpResponse:
+    """A read with its ETag: `304` when `If-None-Match` names it, `412` when `If-Match` names another."""
+    conditional.require_match(request.headers.get("If-Match"), read.etag)
+    response = HttpResponse(read.body, content_type=JSONRenderer.media_type)
+    response["ETag"] = read.etag
+    return get_conditional_response(request, etag=read.etag, response=response)
 
 
 class EventCursorPagination(CursorPagination):
@@ -73,34 +72,18 @@ class EventListCreateApi(APIView):
     @extend_schema(
         tags=["events"],
         summary="List events",
-        parameters=[EventFilterSerializer],
-        responses={200: EventSerializer(many=True), 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+        parameters=[EventFilterSerializer, IF_NONE_MATCH, ETAG],
+        responses={
+            200: EventSerializer(many=True),
+            304: NOT_MODIFIED,
+            400: VALIDATION_ERROR,
+            401: UNAUTHENTICATED,
+        },
     )
     def get(self, request):
-        paginator = self.pagination_class()
-        if list_chunks.answers(request, paginator):
-            rows = list_chunks.page_from_chunk(request, paginator, self, user=request.user, filters=self._filters(request))
-            if rows is not None:
-                return rendered(request, paginator.get_paginated_response(rows).data)
-        return cached_read(request, read_cache.list_keys(request, request.user.pk), lambda: self._page(request))
-
-    @staticmethod
-    def _filters(request) -> dict:
-        filters = EventFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return filters.validated_data
-
-    def _page(self, request) -> tuple[dict, tuple[float, float]]:
-        """The page's data and its span (`read_cache.list_span`): a first page depends on the start times
-        from its `start_after` to its last row's when more follow, else to its `start_before`."""
-        filters = self._filters(request)
-        events = selectors.event_list(user=request.user, filters=filters)
-        paginator = self.pagination_class()
-        page = selectors.with_creators(paginator.paginate_queryset(events, request, view=self))
-        data = paginator.get_paginated_response(EventSerializer(page, many=True).data).data
-        if paginator.cursor_query_param in request.query_params:
-            return data, read_cache.list_span()
-        return data, read_cache.first_page_span(filters, page[-1].start_time if page and paginator.has_next else None)
+        if not takes_plain_json(request):
+            return Response(reads.page_data(request, self, reads.validated_filters(request)))
+        return answer(request, reads.event_page(request=request, view=self))
 
     @extend_schema(
         tags=["events"],
@@ -116,31 +99,40 @@ class EventListCreateApi(APIView):
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
+WRITE_ERRORS = {400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 412: PRECONDITION_FAILED}
+
+
 @extend_schema_view(
-    get=extend_schema(summary="Get an event", responses={200: EventSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
+    get=extend_schema(
+        summary="Get an event",
+        parameters=[IF_NONE_MATCH, ETAG],
+        responses={200: EventSerializer, 304: NOT_MODIFIED, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
     put=extend_schema(
         summary="Replace an event (creator only)",
         request=EventSerializer,
         examples=[EVENT_EXAMPLE],
-        responses={200: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: EventSerializer, **WRITE_ERRORS},
     ),
     patch=extend_schema(
         summary="Change some fields of an event (creator only)",
         request=EventSerializer,
-        responses={200: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: EventSerializer, **WRITE_ERRORS},
     ),
     delete=extend_schema(
         summary="Delete an event (creator only)",
-        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[IF_MATCH],
+        responses={204: None, **{code: WRITE_ERRORS[code] for code in (401, 403, 404, 412)}},
     ),
 )
 @extend_schema(tags=["events"], parameters=[EVENT_ID])
 class EventDetailApi(APIView):
     def get(self, request, event_id):
-        object_id = selectors.parse_event_id(event_id)
-        return cached_read(
-            request, read_cache.detail_keys(object_id), lambda: (EventSerializer(selectors.event_get(object_id)).data, None)
-        )
+        if not takes_plain_json(request):
+            return Response(EventSerializer(selectors.event_get(event_id)).data)
+        return answer(request, reads.event_detail(event_id=event_id))
 
     def put(self, request, event_id):
         return self._update(request, event_id, partial=False)
@@ -149,7 +141,8 @@ class EventDetailApi(APIView):
         return self._update(request, event_id, partial=True)
 
     def delete(self, request, event_id):
-        services.event_delete(event=selectors.event_get(event_id), user=request.user)
+        event = selectors.event_get(event_id)
+        services.event_delete(event=event, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request, event_id, *, partial):
@@ -157,5 +150,8 @@ class EventDetailApi(APIView):
         services.ensure_can_modify(event, request.user)
         serializer = EventSerializer(event, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        event = services.event_update(event=event, user=request.user, data=serializer.validated_data)
-        return Response(EventSerializer(event).data)
+        event = services.event_update(
+            event=event, user=request.user, data=serializer.validated_data, if_match=request.headers.get("If-Match")
+        )
+        data = EventSerializer(event).data
+        return Response(data, headers={"ETag": reads.rendered(data).etag})

@@ -14,9 +14,9 @@ _ip_counter = itertools.count(1)
 @pytest.fixture(autouse=True)
 def no_list_copies_from_other_tests():
     """Tests empty the database without model signals, so list pages cached by one test must not reach the next."""
-    from events.read_cache import forget_lists
+    from events.reads import lists_changed
 
-    forget_lists()
+    lists_changed()
 
 
 @pytest.fixture

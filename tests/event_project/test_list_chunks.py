@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from django.test import override_settings
 
-from events import list_chunks
+from events import reads
 
 from .conftest import bearer_client
 from .factories import make_event
@@ -101,7 +101,7 @@ def test_mine_chunks_belong_to_their_reader(auth_client, other_client, two_days)
 
 
 def test_a_page_that_runs_past_a_full_chunk_goes_to_mongodb(auth_client, two_days, monkeypatch):
-    monkeypatch.setattr(list_chunks, "CHUNK_ROWS", 6)
+    monkeypatch.setattr(reads, "CHUNK_ROWS", 6)
     url = f"/api/events/?start_after={iso(at(4.5))}&page_size=3"  # 6 rows from midnight; 4 of them before 4.5 h
     auth_client.get(f"/api/events/?start_after={iso(at(0.5))}&page_size=3")  # the chunk is built
     response, queries = queries_for(auth_client, url)
@@ -130,27 +130,21 @@ def test_pages_are_answered_when_the_cache_is_unreachable(user, client_ip, two_d
         assert bearer_client(user, client_ip).get(url).content == expected
 
 
-
-def test_a_full_chunk_outlives_changes_after_its_last_row_but_not_before(auth_client, user, two_days, monkeypatch):
-    monkeypatch.setattr(list_chunks, "CHUNK_ROWS", 8)  # rows from midnight up to 13 h, more after them
-    auth_client.get(f"/api/events/?start_after={iso(at(0.5))}&page_size=2")
-    event_at(user, 20, title="After the chunk")
-    _, queries = queries_for(auth_client, f"/api/events/?start_after={iso(at(1.5))}&page_size=2")
-    assert queries == 0
-    event_at(user, 12, title="Inside the chunk")
-    url = f"/api/events/?start_after={iso(at(10))}&page_size=2"
-    assert titles(auth_client.get(url)) == ["Inside the chunk", "Python meetup"]
-    assert auth_client.get(url).content == from_database(auth_client, url).content
-
-
-def test_a_chunk_outlives_changes_before_its_day_but_not_into_it(auth_client, user, two_days):
-    url = f"/api/events/?start_after={iso(at(24.5))}"
-    before = event_at(user, 2, title="Day before")
-    auth_client.get(url)
-    event_at(user, 5, title="Also the day before")
+def test_any_change_retires_a_chunk(auth_client, user, two_days):
+    auth_client.get(f"/api/events/?start_after={iso(at(24.5))}")
     _, queries = queries_for(auth_client, f"/api/events/?start_after={iso(at(25))}")
     assert queries == 0
-    later = at(28)
-    body = {"start_time": later.isoformat(), "end_time": (later + timedelta(hours=1)).isoformat()}
-    assert auth_client.patch(f"/api/events/{before.pk}/", body, format="json").status_code == 200
-    assert "Day before" in titles(auth_client.get(f"/api/events/?start_after={iso(at(25.5))}"))
+    event_at(user, 5, title="The day before")
+    _, queries = queries_for(auth_client, f"/api/events/?start_after={iso(at(25.5))}")
+    assert queries >= 1
+
+
+def test_chunks_are_used_only_in_the_order_they_are_cut_for(auth_client, two_days, monkeypatch):
+    from events.views import EventCursorPagination
+
+    assert tuple(EventCursorPagination.ordering) == reads.CHUNK_ORDERING  # else chunks would never be used
+    monkeypatch.setattr(EventCursorPagination, "ordering", ("-start_time", "id"))
+    auth_client.get(f"/api/events/?start_after={iso(at(2.5))}")
+    response, queries = queries_for(auth_client, f"/api/events/?start_after={iso(at(7.25))}")
+    assert queries >= 1  # not cut from a chunk in the wrong order
+    assert response.content == from_database(auth_client, f"/api/events/?start_after={iso(at(7.25))}").content

@@ -61,9 +61,9 @@ CACHES = {
     }
 }
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
-# How long a cached user may serve requests (less up to a quarter; replaced at once when the user changes).
+# How long a cached user record may serve requests (replaced at once when the user changes).
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
-# How long a rendered event read may be reused; dropped at once when an event changes (events.read_cache).
+# How long a rendered event read may be reused; retired at once when an event changes (events.reads).
 EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -1,5 +1,6 @@
 """Request and response shapes of the events API, with the spec's validation rules."""
 
+import copy
 from datetime import UTC, datetime
 
 from django_mongodb_extensions.rest_framework.serializers import MongoModelSerializer
@@ -103,6 +104,11 @@ class EventSerializer(MongoModelSerializer):
 
 class EventFilterSerializer(serializers.Serializer):
     """Query parameters of `GET /api/events/`."""
+
+    def get_fields(self):
+        """Shallow copies of the declared fields. DRF deep-copies them for every instance, which cost a cached list
+        read about a quarter of its CPU (finding 30); these fields keep no state beyond what `bind()` sets on the copy."""
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
     tag = serializers.CharField(max_length=50, required=False)

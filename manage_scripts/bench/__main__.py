@@ -13,6 +13,7 @@
 4. Writes report.json and PNG charts under bench-results/<time>/ and prints a summary.
 
 `--smoke` is a ~20-second miniature of all of it (the test suite runs it).
+`--writes-only` measures the write -> notification pipeline instead (see writes.py).
 """
 
 import argparse
@@ -33,7 +34,7 @@ import httpx
 from ..embedded_mongo import REPO_ROOT, mongodb
 from ..rabbitmq import ensure_rabbitmq
 from ..system import EVENT_PROJECT, event_api_server, event_api_threads, event_api_workers
-from . import report
+from . import report, writes
 from .machine import calibration
 from .sockets import Fleet, create_event
 from .stages import Stage, percentiles, run_stage, settle
@@ -68,8 +69,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--start-after", choices=["instant", "day"], default="instant",
                         help="lists' start_after=: a new instant every time (default), or a day's midnight (a diagnostic)")
     parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
+    group = parser.add_argument_group("writes only (--writes-only)")
+    group.add_argument("--writes-only", action="store_true", help="only the write -> notification pipeline (burst, then a fixed rate)")
+    group.add_argument("--write-connections", type=int, default=64, help="clients creating back to back in the burst")
+    group.add_argument("--write-seconds", type=float, default=20, help="seconds of the burst")
+    group.add_argument("--burst-sockets", type=int, default=10, help="WebSockets open during the burst")
+    group.add_argument("--fixed-rate", type=float, default=100, help="creates/s of the fixed-rate phase")
+    group.add_argument("--fixed-seconds", type=float, default=60, help="seconds of the fixed-rate phase")
+    group.add_argument("--fixed-sockets", type=int, default=50, help="WebSockets open during the fixed-rate phase")
+    group.add_argument("--preload-notifications", type=int, default=0,
+                       help="notifications stored before the run (preload events with --events-per-user)")
     args = parser.parse_args(argv)
-    if args.smoke:
+    if args.smoke and args.writes_only:
+        args.users, args.write_connections, args.write_seconds, args.burst_sockets = 40, 8, 3, 3
+        args.fixed_rate, args.fixed_seconds, args.fixed_sockets = 10, 3, 5
+    elif args.smoke:
         args.users, args.rate, args.duration, args.sockets, args.step_seconds, args.warmup_seconds = 40, 20, 6, 20, 3, 1
         args.read_steps, args.write_steps, args.socket_steps = "20", "5", "20"
     return args
@@ -213,6 +227,17 @@ async def run(args, system: BenchSystem, seed_path: Path, out: Path) -> dict:
     return results
 
 
+def writes_only(args, system: BenchSystem, seed_path: Path, out: Path, uri: str) -> dict:
+    if not system.notifications:
+        raise SystemExit("--writes-only needs the notification service")
+    seeded = json.loads(seed_path.read_text())["users"]
+    if args.preload_notifications:
+        event_ids = [event_id for user in seeded for event_id in user["events"]]
+        writes.preload_notifications(uri, system.env["NOTIFICATION_DB_NAME"], event_ids, [user["id"] for user in seeded], args.preload_notifications)
+        print(f"Preloaded {args.preload_notifications} notifications", flush=True)
+    return asyncio.run(writes.run(args, system, seed_path, [user["token"] for user in seeded], out))
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the system on `kill` too
@@ -242,11 +267,18 @@ def main(argv: list[str]) -> int:
             print(f"System up in {time.monotonic() - started:.0f} s: event API {system.event_api}", flush=True)
             seed_path = seed(system, out, args.users, args.events_per_user)
             print(f"Seeded after {time.monotonic() - started:.0f} s", flush=True)
-            results = asyncio.run(run(args, system, seed_path, out))
+            if args.writes_only:
+                results = {"writes": writes_only(args, system, seed_path, out, uri)}
+            else:
+                results = asyncio.run(run(args, system, seed_path, out))
             system.check_alive()
         finally:
             system.stop_all()
     conditions["total_seconds"] = round(time.monotonic() - started, 1)
+    if args.writes_only:
+        (out / "report.json").write_text(json.dumps({"conditions": conditions, **results}, indent=2))
+        print(f"Report: {out / 'report.json'}", flush=True)
+        return 0
     data = {"conditions": conditions, **results}
     data["checks"] = report.checks(data)
     report.write(data, out)

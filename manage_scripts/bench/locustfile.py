@@ -7,8 +7,11 @@ and latency is measured from the scheduled time, so slow responses cannot
 lower the offered load and hide tail latency (coordinated omission). When the
 generator itself falls behind, the lag shows in the samples.
 
+A `closed` stage is the other model: each user sends its next request when the
+last one answered (N users = N connections), for a system's maximum rate.
+
 Configured by BENCH_STAGE, the path of a JSON file: seed (the seed file),
-rate, users, duration, mix ({operation: weight}), samples (output path).
+rate, users, duration, mix ({operation: weight}), samples (output path), closed.
 """
 
 import json
@@ -77,6 +80,8 @@ class ApiUser(FastHttpUser):
 
     @task
     def drive(self):
+        if STAGE.get("closed"):
+            self.drive_closed()
         interval = STAGE["users"] / STAGE["rate"]
         scheduled = START + random.uniform(0, interval)
         while scheduled < STOP:
@@ -88,6 +93,16 @@ class ApiUser(FastHttpUser):
             PENDING[0] += 1
             gevent.spawn(self.request, operation, scheduled)
             scheduled += interval
+        gevent.sleep(STOP - time.time() + STAGE.get("drain_seconds", 10) + 60)  # until `finish` quits
+        raise StopUser()
+
+    def drive_closed(self):
+        """A closed loop (`closed` stages): each user sends its next request as soon as the last one answered."""
+        gevent.sleep(max(0.0, START - time.time()))
+        while time.time() < STOP:
+            FIRED[0] += 1
+            PENDING[0] += 1
+            self.request(random.choices(self.operations, self.weights)[0], time.time())
         gevent.sleep(STOP - time.time() + STAGE.get("drain_seconds", 10) + 60)  # until `finish` quits
         raise StopUser()
 

@@ -30,6 +30,7 @@ class Stage:
     mix: dict[str, float]
     warmup: float = 0.0
     start_after: str = "instant"  # what a list's `start_after=` names: a new "instant" each time, or a "day"
+    closed: bool = False  # each user waits for its answer before the next request (rate is then ignored)
     samples: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
 
@@ -94,7 +95,7 @@ async def run_stage(stage: Stage, *, seed: Path, host: str, work_dir: Path, syst
     config.write_text(json.dumps({
         "seed": str(seed), "rate": stage.rate, "users": stage.users, "duration": stage.warmup + stage.duration,
         "mix": stage.mix, "samples": str(samples_path), "spawn_seconds": spawn + 1.0, "drain_seconds": drain,
-        "deleted": sorted(DELETED), "start_after": stage.start_after,
+        "deleted": sorted(DELETED), "start_after": stage.start_after, "closed": stage.closed,
     }))
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--loglevel", "ERROR",

@@ -30,6 +30,9 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["broadcast", "seq"], name="notification_broadcast_seq"),
             models.Index(fields=["recipients", "seq"], name="notification_recipient_seq"),
+            # The unique constraint's index is partial ({$type: "string"}); SecantusDB does not use a partial
+            # index for an equality match, so the consumer's duplicate check scanned every notification.
+            models.Index(fields=["message_id"], name="notification_message_id"),
         ]
 
     def __str__(self):

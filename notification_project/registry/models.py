@@ -15,6 +15,9 @@ class KnownEvent(models.Model):
 
     class Meta:
         ordering = ["-last_message_at"]
+        # Looked up by event_id for every message; the unique index is partial, which SecantusDB does not use
+        # for an equality match (see Notification's message_id index).
+        indexes = [models.Index(fields=["event_id"], name="knownevent_event_id")]
 
     def __str__(self):
         return f"{self.title} ({'deleted' if self.deleted else self.event_id})"

@@ -1,11 +1,13 @@
 """The consumer worker: event messages from RabbitMQ to stored notifications to WebSockets.
 
 One asyncio loop holds the AMQP consumer (aio-pika, which reconnects with
-backoff on its own) and the channel layer. Each message is handled to the end
-before the next: validate, store (in a thread, Django's ORM is synchronous),
-push, ack. Manual acks with a bounded prefetch; a message is acked only after
-its notification is stored, so a crash means redelivery, which the unique
-`message_id` turns into a no-op.
+backoff on its own) and the channel layer. The messages that have arrived
+(up to `batch_size`, within the bounded prefetch) are handled together:
+validate each, store them all in one transaction (in a thread, Django's ORM is
+synchronous), then push each and ack each, in order. Manual acks: a message is
+acked only after its notification is committed, so a crash means redelivery,
+which the unique `message_id` turns into a no-op. A batch that fails to store
+is handled again message by message, so one bad message costs only itself.
 
 Poison messages: one that fails validation goes straight to the dead-letter
 exchange with the reason in its headers; one whose processing fails is retried
@@ -23,7 +25,7 @@ from eventhub_common.topology import Topology, declarations
 
 from realtime.push import push_notification
 
-from .processing import store_notification
+from .processing import store_notification, store_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +45,11 @@ async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> 
 
 
 class EventConsumerWorker:
-    def __init__(self, url: str, topology: Topology, prefetch: int, layer):
+    def __init__(self, url: str, topology: Topology, prefetch: int, layer, batch_size: int = 50):
         self.url = url
         self.topology = topology
         self.prefetch = prefetch
+        self.batch_size = max(1, min(batch_size, prefetch))
         self.layer = layer
         self.stopping = asyncio.Event()
         self.processed = 0
@@ -59,27 +62,49 @@ class EventConsumerWorker:
             await channel.set_qos(prefetch_count=self.prefetch)
             queue = await declare(channel, self.topology)
             self.dead_letters = await channel.get_exchange(self.topology.dead_letter_exchange)
-            logger.info("consuming %s (prefetch %d)", queue.name, self.prefetch)
-            async with queue.iterator() as messages:
-                stop = asyncio.create_task(self.stopping.wait())
-                while not self.stopping.is_set():
-                    next_message = asyncio.create_task(anext(messages))
-                    done, _ = await asyncio.wait({next_message, stop}, return_when=asyncio.FIRST_COMPLETED)
-                    if next_message not in done:
-                        next_message.cancel()
-                        break
-                    await self.handle(next_message.result())
+            logger.info("consuming %s (prefetch %d, batches of up to %d)", queue.name, self.prefetch, self.batch_size)
+            arrived: asyncio.Queue = asyncio.Queue()
+            consumer_tag = await queue.consume(arrived.put)
+            stop = asyncio.create_task(self.stopping.wait())
+            while not self.stopping.is_set():
+                first = asyncio.create_task(arrived.get())
+                done, _ = await asyncio.wait({first, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if first not in done:
+                    first.cancel()
+                    break
+                batch = [first.result()]
+                while len(batch) < self.batch_size and not arrived.empty():
+                    batch.append(arrived.get_nowait())
+                await self.handle_batch(batch)
+            await queue.cancel(consumer_tag)  # what is still unacked is redelivered
         logger.info("worker stopped: %d processed, %d dead-lettered", self.processed, self.dead_lettered)
 
     def stop(self) -> None:
         self.stopping.set()
 
-    async def handle(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        try:
-            envelope = decode_message(message.body)
-        except InvalidMessage as exc:
-            await self.dead_letter(message, f"invalid message: {exc.reason}")
+    async def handle_batch(self, batch: list[aio_pika.abc.AbstractIncomingMessage]) -> None:
+        valid = []
+        for message in batch:
+            try:
+                valid.append((message, decode_message(message.body)))
+            except InvalidMessage as exc:
+                await self.dead_letter(message, f"invalid message: {exc.reason}")
+        if len(valid) == 1:
+            await self.handle(*valid[0])
             return
+        if not valid:
+            return
+        try:
+            results = await sync_to_async(store_notifications, thread_sensitive=True)([envelope for _, envelope in valid])
+        except Exception as exc:  # noqa: BLE001 - each message is tried again on its own
+            logger.warning("storing a batch of %d failed (%s: %s); one by one", len(valid), exc.__class__.__name__, exc)
+            for message, envelope in valid:
+                await self.handle(message, envelope)
+            return
+        for (message, envelope), stored in zip(valid, results, strict=True):
+            await self.finish(message, envelope, stored)
+
+    async def handle(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict) -> None:
         try:
             stored = await sync_to_async(store_notification, thread_sensitive=True)(envelope)
         except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
@@ -90,6 +115,10 @@ class EventConsumerWorker:
                 logger.warning("processing %s failed (attempt %d): %s", message.message_id, deliveries, exc)
                 await message.nack(requeue=True)
             return
+        await self.finish(message, envelope, stored)
+
+    async def finish(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict, stored) -> None:
+        """Push what was stored (after its commit), then ack."""
         if stored.notification is not None:
             await push_notification(self.layer, stored.notification, envelope["data"]["created_by"]["id"])
         await message.ack()

@@ -39,6 +39,14 @@ def subscribers(event_id: str) -> list[str]:
     return list(Subscription.objects.filter(event_id=event_id).values_list("user_id", flat=True))
 
 
+def subscribers_by_event(event_ids: list[str]) -> dict[str, list[str]]:
+    """The subscribers of each of `event_ids` (events without any are left out)."""
+    followers: dict[str, list[str]] = {}
+    for user_id, event_id in Subscription.objects.filter(event_id__in=set(event_ids)).order_by().values_list("user_id", "event_id"):
+        followers.setdefault(event_id, []).append(user_id)
+    return followers
+
+
 def subscribed_event_ids(user_id: str) -> list[str]:
     return list(Subscription.objects.filter(user_id=user_id).values_list("event_id", flat=True))
 

@@ -60,6 +60,8 @@ CHANNEL_LAYERS = {
     }
 }
 CONSUMER_PREFETCH = env_int("CONSUMER_PREFETCH", 50)
+# Messages already arrived are stored together in one transaction, up to this many (1: one by one).
+CONSUMER_BATCH_SIZE = env_int("CONSUMER_BATCH_SIZE", 50)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

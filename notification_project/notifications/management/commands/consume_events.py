@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     async def _run(self):
         layer = get_channel_layer()
-        worker = EventConsumerWorker(settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, layer)
+        worker = EventConsumerWorker(
+            settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, layer, batch_size=settings.CONSUMER_BATCH_SIZE
+        )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)

@@ -18,8 +18,10 @@ $(STAMP): requirements/base.txt requirements/dev.txt common/pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(PY) -m manage_scripts.run $(ARGS)
+# Runs on the Rust SecantusDB server (built on first use, below); on the Python one if it cannot be built.
+run: $(STAMP) secantus-rs
+	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
+	  $(PY) -m manage_scripts.run $(ARGS)
 
 test: $(BENCH_STAMP) browser
 	$(PY) -m manage_scripts.test $(ARGS)
@@ -45,14 +47,15 @@ bench: $(BENCH_STAMP) secantus-rs
 	  $(PY) -m manage_scripts.bench $(ARGS)
 
 # The Rust SecantusDB server. Its crate asks for rustc 1.98, but 1.95 builds it (--ignore-rust-version);
-# WiredTiger's build needs cmake. About 5 minutes the first time; a failure only warns.
+# WiredTiger's build needs cmake. About 5 minutes the first time, with cargo's progress; a failure only warns.
 SECANTUS_RS_VERSION := 0.5.3-beta.193
 SECANTUS_RS := var/secantus-rs/bin/secantusd-rs
 secantus-rs:
 	@test -x $(SECANTUS_RS) || { \
-	  { command -v cmake >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; }; } && \
-	  cargo install --quiet secantus-mdb --version $(SECANTUS_RS_VERSION) --ignore-rust-version --root var/secantus-rs; \
-	} || echo "warning: could not build the Rust SecantusDB server; the benchmark will use the Python one"
+	  echo "Building the Rust SecantusDB server into var/secantus-rs (first run only, about 5 minutes)..." && \
+	  { command -v cmake >/dev/null || { echo "installing cmake (apt-get)..." && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; }; } && \
+	  cargo install secantus-mdb --version $(SECANTUS_RS_VERSION) --ignore-rust-version --root var/secantus-rs; \
+	} || echo "warning: could not build the Rust SecantusDB server; make run and make bench use the slower Python server"
 
 # `make manage SERVICE=event_project ARGS="createsuperuser"` (needs MONGODB_URI of a running system).
 SERVICE ?= event_project

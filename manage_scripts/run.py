@@ -11,14 +11,17 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from honcho.manager import Manager
 
-from .embedded_mongo import REPO_ROOT, mongodb
+from .embedded_mongo import REPO_ROOT, mongodb, server_executable
 from .rabbitmq import ensure_rabbitmq
 from .system import Ports, migrate_commands, process_specs
 
-DATA_DIR = REPO_ROOT / "var" / "mongodb"
+def data_dir() -> Path:
+    """The embedded database's files; the Rust and the Python server store them differently, so each has its own."""
+    return REPO_ROOT / "var" / ("mongodb-rs" if "secantusd-rs" in Path(server_executable()).name else "mongodb")
 
 
 def banner(ports: Ports) -> str:
@@ -72,7 +75,7 @@ def main(argv: list[str]) -> int:
     )
     port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
     ensure_rabbitmq()
-    with mongodb(data_dir=DATA_DIR, port=port) as uri:
+    with mongodb(data_dir=data_dir(), port=port) as uri:
         env["MONGODB_URI"] = uri
         for command, cwd in migrate_commands():
             subprocess.run(command, cwd=cwd, env=env, check=True)

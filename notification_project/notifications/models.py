@@ -33,6 +33,7 @@ class Notification(models.Model):
             # The unique constraint's index is partial ({$type: "string"}); SecantusDB does not use a partial
             # index for an equality match, so the consumer's duplicate check scanned every notification.
             models.Index(fields=["message_id"], name="notification_message_id"),
+            models.Index(fields=["seq"], name="notification_seq"),  # the latest number, at every connect
         ]
 
     def __str__(self):
@@ -51,6 +52,9 @@ class ReadState(models.Model):
 
     user_id = models.CharField(max_length=24, unique=True)
     read_through_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["user_id"], name="readstate_user_id")]  # beside the partial unique one
 
 
 class ReadReceipt(models.Model):

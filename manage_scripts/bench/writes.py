@@ -82,11 +82,11 @@ def database_sizes(uri: str, names: list[str]) -> dict:
         client.close()
 
 
-async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Path, out: Path) -> dict:
+async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Path, out: Path, profile: bool = False) -> dict:
     """Run a create-only stage with `fleet` open; CPU per create until every socket had every notification."""
     await settle(system)
     before = system.cpu_seconds()
-    stage = await run_stage(stage, seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=10)
+    stage = await run_stage(stage, seed=seed_path, host=system.event_api, work_dir=out, system=system, drain=10, profile=profile)
     created = [(s[5], s[0] + s[2]) for s in stage.samples if s[1] == "create" and s[3] == "ok"]
     ended = max((returned for _, returned in created), default=time.time())  # the last create's answer
     keys = [("event.created", event_id) for event_id, _ in created]
@@ -98,7 +98,7 @@ async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Pat
     http = {key: value for key, value in stage.summary.items() if key != "timeline"}
     result = {
         "creates": len(created), "creates_per_second": http["achieved_rate"], "http": http,
-        "sockets": len(fleet), "notifications_expected": expected, "notifications_received": len(receipts),
+        "sockets": len(fleet), "socket_connect_failures": len(fleet.connect_failures), "notifications_expected": expected, "notifications_received": len(receipts),
         "lost": expected - len(receipts), "delivery": percentiles([latency for _, latency in receipts]),
         "caught_up_seconds_after_end": round(max((at for at, _ in receipts), default=ended) - ended, 2),
         "cpu_ms_per_create": per_process,
@@ -106,7 +106,7 @@ async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Pat
         "cpu_ms_per_create_pipeline": round(sum(v for k, v in per_process.items() if not k.startswith("notifications")), 2),
     }
     print(f"  {name}: {len(created)} creates, {result['creates_per_second']}/s, p95 {http['all'].get('p95_ms')} ms, errors {http['errors']}; "
-          f"{len(fleet)} sockets got {len(receipts)}/{expected}, delivery p50/p99 {result['delivery'].get('p50_ms')}/{result['delivery'].get('p99_ms')} ms, "
+          f"{len(fleet)} sockets ({len(fleet.connect_failures)} failed to connect) got {len(receipts)}/{expected}, delivery p50/p99 {result['delivery'].get('p50_ms')}/{result['delivery'].get('p99_ms')} ms, "
           f"caught up {result['caught_up_seconds_after_end']} s after the end", flush=True)
     print(f"    CPU ms per create: {per_process} (all {result['cpu_ms_per_create_all']}, "
           f"without the notification node {result['cpu_ms_per_create_pipeline']})", flush=True)
@@ -116,15 +116,16 @@ async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Pat
 async def run(args, system, seed_path: Path, tokens: list[str], out: Path) -> dict:
     databases = [system.env["EVENT_DB_NAME"], system.env["NOTIFICATION_DB_NAME"]]
     results = {"sizes_before": database_sizes(system.env["MONGODB_URI"], databases)}
+    await settle(system)  # a preload leaves the database busy for a while
     fleet = Fleet(system.websocket, tokens)
     await fleet.grow(args.burst_sockets)
     print(f"Writes: burst of {args.write_connections} connections for {args.write_seconds:g} s with {len(fleet)} sockets", flush=True)
     burst = Stage("writes-burst", 0, args.write_connections, args.write_seconds, CREATE_ONLY, closed=True)
-    results["burst"] = await phase("burst", burst, fleet=fleet, system=system, seed_path=seed_path, out=out)
+    results["burst"] = await phase("burst", burst, fleet=fleet, system=system, seed_path=seed_path, out=out, profile=args.profile)
     await fleet.grow(args.fixed_sockets)
     print(f"Writes: {args.fixed_rate:g} creates/s for {args.fixed_seconds:g} s with {len(fleet)} sockets", flush=True)
     fixed = Stage("writes-fixed", args.fixed_rate, int(max(10, args.fixed_rate)), args.fixed_seconds, CREATE_ONLY)
-    results["fixed"] = await phase("fixed", fixed, fleet=fleet, system=system, seed_path=seed_path, out=out)
+    results["fixed"] = await phase("fixed", fixed, fleet=fleet, system=system, seed_path=seed_path, out=out, profile=args.profile)
     await fleet.close()
     results["sizes_after"] = database_sizes(system.env["MONGODB_URI"], databases)
     for name, sizes in results["sizes_after"].items():

@@ -101,12 +101,22 @@ class BenchSystem:
                 return process.info["pid"]
         return None
 
+    @staticmethod
+    def _rabbitmq_pid() -> int | None:
+        """The local RabbitMQ node (Erlang's beam.smp), shared with anything else using the broker."""
+        for process in psutil.process_iter(["pid", "name", "cmdline"]):
+            if process.info["name"] == "beam.smp" and "rabbit" in " ".join(process.info["cmdline"] or []):
+                return process.info["pid"]
+        return None
+
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by each process and its children (gunicorn workers), and by MongoDB."""
+        """CPU time used so far by each process and its children (gunicorn workers), by MongoDB and by RabbitMQ."""
         used = {}
         pids = {name: process.pid for name, process in self.processes.items()}
         if (mongodb := self._mongodb_pid()) is not None:
             pids["mongodb"] = mongodb
+        if (rabbitmq := self._rabbitmq_pid()) is not None:
+            pids["rabbitmq"] = rabbitmq
         for name, pid in pids.items():
             try:
                 parent = psutil.Process(pid)

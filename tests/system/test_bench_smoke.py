@@ -49,3 +49,21 @@ def test_smoke_run_writes_a_complete_report_without_errors(tmp_path):
         assert report["ceilings"]["websockets"]["steps"][0]["lost"] == 0
     for chart in ("latency-distribution.png", "timeline.png", "ceilings.png"):
         assert (out / chart).stat().st_size > 0
+
+
+@pytest.mark.timeout(400)
+def test_writes_only_smoke_run_delivers_every_create_and_reports_cpu_per_create(tmp_path):
+    out = tmp_path / "bench-writes"
+    completed = subprocess.run(
+        [sys.executable, "-m", "manage_scripts.bench", "--writes-only", "--smoke", "--preload-notifications", "500", "--out", str(out)],
+        cwd=REPO_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=380,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    writes = json.loads((out / "report.json").read_text())["writes"]
+    for phase in ("burst", "fixed"):
+        result = writes[phase]
+        assert result["creates"] > 0 and result["http"]["errors"] == 0
+        assert result["lost"] == 0 and result["notifications_received"] == result["creates"] * result["sockets"] > 0
+        assert {"event-api", "outbox-relay", "consumer", "notifications"} <= result["cpu_ms_per_create"].keys()
+    notifications = next(sizes for name, sizes in writes["sizes_after"].items() if name.startswith("bench_notifications"))
+    assert notifications["notifications_notification"] == 500 + writes["burst"]["creates"] + writes["fixed"]["creates"]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pymongo
-from bson import ObjectId
+from bson import Int64, ObjectId
 
 from .sockets import Fleet
 from .stages import Stage, percentiles, run_stage, settle
@@ -49,7 +49,7 @@ def preload_notifications(uri: str, db_name: str, event_ids: list[str], user_ids
         broadcast = rng.random() < 0.8
         event_id = rng.choice(event_ids)
         batch.append({
-            "_id": ObjectId(), "message_id": str(uuid.uuid4()), "seq": seq,
+            "_id": ObjectId(), "message_id": str(uuid.uuid4()), "seq": Int64(seq),
             "notification_type": "event.created" if broadcast else "event.updated",
             "action": "created" if broadcast else "updated", "event_id": event_id, "event_title": "Preloaded",
             "occurred_at": now - timedelta(seconds=count - seq), "actor_id": rng.choice(user_ids),
@@ -61,7 +61,7 @@ def preload_notifications(uri: str, db_name: str, event_ids: list[str], user_ids
             batch = []
     if batch:
         database["notifications_notification"].insert_many(batch, ordered=False)
-    database["notifications_sequence"].update_one({"name": "notifications"}, {"$set": {"value": count}}, upsert=True)
+    database["notifications_sequence"].update_one({"name": "notifications"}, {"$set": {"value": Int64(count)}}, upsert=True)
     client.close()
 
 

@@ -5,7 +5,8 @@ from django.db.models import Q
 import eventhub_common.mongo_lookups  # noqa: F401 - registers the `has_element` lookup
 from core.ids import is_object_id
 
-from .models import Notification, ReadReceipt, ReadState
+from .models import Notification, ReadReceipt, ReadState, Sequence
+from .processing import NOTIFICATION_SEQUENCE
 
 
 def visible_to(user_id: str):
@@ -25,7 +26,9 @@ def after(user_id: str, seq: int, limit: int) -> list[Notification]:
 
 
 def latest_seq() -> int:
-    return Notification.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    """The newest committed notification number: the counter, which moves only in the transactions that store
+    notifications. Sorting the notifications for it cost 0.35-0.6 s at 300,000 on SecantusDB (finding 31)."""
+    return Sequence.objects.filter(name=NOTIFICATION_SEQUENCE).values_list("value", flat=True).first() or 0
 
 
 def read_through(user_id: str) -> int:

@@ -33,7 +33,6 @@ class Notification(models.Model):
             # The unique constraint's index is partial ({$type: "string"}); SecantusDB does not use a partial
             # index for an equality match, so the consumer's duplicate check scanned every notification.
             models.Index(fields=["message_id"], name="notification_message_id"),
-            models.Index(fields=["seq"], name="notification_seq"),  # the latest number, at every connect
         ]
 
     def __str__(self):

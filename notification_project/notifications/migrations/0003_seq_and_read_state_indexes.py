@@ -11,10 +11,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['seq'], name='notification_seq'),
-        ),
-        migrations.AddIndex(
             model_name='readstate',
             index=models.Index(fields=['user_id'], name='readstate_user_id'),
         ),

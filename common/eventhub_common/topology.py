@@ -114,7 +114,7 @@ def rabbitmq_problem(url: str) -> str | None:
 
 
 def declare_topology(channel, topology: Topology) -> None:
-    """Declare everything on a pika (blocking) channel; the notification worker does the same with aio-pika."""
+    """Declare everything on a pika (blocking) channel (tests and tools); `declare_topology_async` for aio-pika."""
     exchanges, queues, bindings = declarations(topology)
     for exchange in exchanges:
         channel.exchange_declare(exchange.name, exchange_type=exchange.type, durable=True)
@@ -122,3 +122,16 @@ def declare_topology(channel, topology: Topology) -> None:
         channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
     for binding in bindings:
         channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+
+
+async def declare_topology_async(channel, topology: Topology) -> dict:
+    """The same on an aio-pika channel (the relay and the notification worker); returns the queues by name."""
+    exchanges, queues, bindings = declarations(topology)
+    for exchange in exchanges:
+        await channel.declare_exchange(exchange.name, exchange.type, durable=True)
+    declared = {}
+    for queue in queues:
+        declared[queue.name] = await channel.declare_queue(queue.name, durable=True, arguments=queue.arguments)
+    for binding in bindings:
+        await declared[binding.queue].bind(binding.exchange, routing_key=binding.routing_key)
+    return declared

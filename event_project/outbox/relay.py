@@ -71,6 +71,7 @@ class OutboxRelay:
         self.leases = database[RelayLease._meta.db_table]
         self.published_count = 0
         self._last_prune = float("-inf")
+        self._last_renew = float("-inf")
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -82,12 +83,20 @@ class OutboxRelay:
         return self._stop.is_set()
 
     def run(self) -> None:
+        try:
+            self._run_until_stopped()
+        finally:
+            self.publisher.close()
+        self._release_lease()
+
+    def _run_until_stopped(self) -> None:
         backoff = 0.0
         while not self.stopping:
             try:
                 if not self._acquire_lease():
                     self._stop.wait(self.settings.lease_seconds / 3)
                     continue
+                self._last_renew = time.monotonic()
                 self.publisher.connect()
                 backoff = 0.0
                 self._lead()
@@ -99,8 +108,6 @@ class OutboxRelay:
                 logger.warning("relay error (%s: %s); retrying in %.2fs", exc.__class__.__name__, exc, delay)
                 self.publisher.close()
                 self._stop.wait(delay)
-        self.publisher.close()
-        self._release_lease()
 
     # -- leading: stream + backlog ---------------------------------------------------------------
 
@@ -108,17 +115,14 @@ class OutboxRelay:
         token = self._lease_document().get("resume_token")
         with self._open_stream(token) as stream:
             self.drain_backlog()
-            last_poll = last_renew = time.monotonic()
+            last_poll = time.monotonic()
             self._prune_if_due()
             while not self.stopping:
                 ids = self._next_batch_ids(stream)
                 if ids:
                     self._publish_ids(ids)
+                self._renew_lease_if_due(stream.resume_token)
                 now = time.monotonic()
-                if now - last_renew >= self.settings.lease_seconds / 3:
-                    self._renew_lease(stream.resume_token)
-                    self.publisher.keep_alive()
-                    last_renew = now
                 if not ids and now - last_poll >= self.settings.fallback_poll_seconds:
                     self.drain_backlog()
                     self._prune_if_due()
@@ -172,24 +176,23 @@ class OutboxRelay:
             if not ids:
                 return total
             total += self._publish_ids(ids)
+            # A long drain keeps the lease, so a stand-by relay does not take over halfway through it.
+            self._renew_lease_if_due()
         return total
 
     def _publish_ids(self, ids: list) -> int:
-        """Publish the still-pending records among `ids`, in the given order, then mark them sent."""
+        """Publish the still-pending records among `ids` as one batch, in the given order, then mark the
+        confirmed ones sent; re-raise the first failure after marking (the rest stay pending)."""
         pending = {doc["_id"]: doc for doc in self.outbox.find({"_id": {"$in": ids}, "status": OutboxStatus.PENDING})}
-        published = []
-        try:
-            for record_id in ids:
-                record = pending.get(record_id)
-                if record is None:
-                    continue
-                self.publisher.publish(record["body"])
-                published.append(record_id)
-        finally:
-            # Mark what the broker confirmed even when a later publish failed.
-            if published:
-                self._mark_sent(published)
-        return len(published)
+        records = [pending[record_id] for record_id in ids if record_id in pending]
+        if not records:
+            return 0
+        confirmed, error = self.publisher.publish_batch([record["body"] for record in records])
+        if confirmed:
+            self._mark_sent([records[index]["_id"] for index in confirmed])
+        if error is not None:
+            raise error
+        return len(confirmed)
 
     def _mark_sent(self, ids: list) -> None:
         self.outbox.update_many(
@@ -219,6 +222,13 @@ class OutboxRelay:
         except DuplicateKeyError:
             return False
         return document is not None and document.get("owner") == self.owner
+
+    def _renew_lease_if_due(self, resume_token=None) -> None:
+        now = time.monotonic()
+        if now - self._last_renew >= self.settings.lease_seconds / 3:
+            self._renew_lease(resume_token)
+            self.publisher.keep_alive()
+            self._last_renew = now
 
     def _renew_lease(self, resume_token) -> None:
         now = datetime.now(UTC)

@@ -21,7 +21,7 @@ import logging
 import aio_pika
 from asgiref.sync import sync_to_async
 from eventhub_common.messages import InvalidMessage, decode_message
-from eventhub_common.topology import Topology, declarations
+from eventhub_common.topology import Topology, declare_topology_async
 
 from realtime.push import push_notification
 
@@ -30,18 +30,6 @@ from .processing import store_notification, store_notifications
 logger = logging.getLogger(__name__)
 
 REASON_HEADER = "x-eventhub-dead-letter-reason"
-
-
-async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> aio_pika.abc.AbstractQueue:
-    exchanges, queues, bindings = declarations(topology)
-    for exchange in exchanges:
-        await channel.declare_exchange(exchange.name, exchange.type, durable=True)
-    declared = {}
-    for queue in queues:
-        declared[queue.name] = await channel.declare_queue(queue.name, durable=True, arguments=queue.arguments)
-    for binding in bindings:
-        await declared[binding.queue].bind(binding.exchange, routing_key=binding.routing_key)
-    return declared[topology.notification_queue]
 
 
 class EventConsumerWorker:
@@ -60,7 +48,7 @@ class EventConsumerWorker:
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
-            queue = await declare(channel, self.topology)
+            queue = (await declare_topology_async(channel, self.topology))[self.topology.notification_queue]
             self.dead_letters = await channel.get_exchange(self.topology.dead_letter_exchange)
             logger.info("consuming %s (prefetch %d, batches of up to %d)", queue.name, self.prefetch, self.batch_size)
             arrived: asyncio.Queue = asyncio.Queue()

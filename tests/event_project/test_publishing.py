@@ -179,6 +179,35 @@ def test_crash_between_publish_and_mark_republishes_with_the_same_message_id(use
     assert pending_count() == 0
 
 
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_batch_is_marked_sent_only_where_the_broker_confirmed_it(user, reader, relays, topology):
+    # A full queue that rejects publishes makes RabbitMQ nack every message routed to it (a real nack).
+    full = f"{topology.namespace}.full"
+    reader.channel.queue_declare(full, durable=True, arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
+    reader.channel.queue_bind(full, topology.exchange, routing_key="event.*")
+    try:
+        for n in range(3):
+            make_event(user, title=f"batch {n}")
+        relays()  # drains the three as one batch: the first fills the queue, the other two are refused
+        assert wait_for(lambda: pending_count() == 2)
+        time.sleep(1.0)  # retries are refused too; nothing refused is ever marked sent
+        assert pending_count() == 2
+    finally:
+        reader.channel.queue_delete(full)
+    assert wait_for(lambda: pending_count() == 0)
+    seen = []
+    for _, body, _ in reader.read(50, timeout=1.5):  # refused retries may have reached the other queue: at least once
+        if body["message_id"] not in [message_id for message_id, _ in seen]:
+            seen.append((body["message_id"], body["data"]["title"]))
+    assert [title for _, title in seen] == ["batch 0", "batch 1", "batch 2"]
+
+
 def test_two_relays_publish_each_record_once(user, reader, relays):
     relays()
     relays()

@@ -4,7 +4,7 @@ Constants are plain data; the builders take what differs between the services
 (authentication classes, titles, noisy loggers) and return the setting.
 """
 
-from .env import env_str
+from .env import env_int, env_str
 
 # django-mongodb-backend's contrib app configs (ObjectId keys) and their regenerated migrations.
 MONGO_CONTRIB_APPS = [
@@ -23,6 +23,7 @@ MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 SECURITY_AND_STATIC_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "eventhub_common.body_limit.limit_request_body",
 ]
 SESSION_AND_AUTH_MIDDLEWARE = [
     "eventhub_common.private_responses.private_authorized_responses",
@@ -33,6 +34,13 @@ SESSION_AND_AUTH_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+
+
+def request_max_bytes() -> int:
+    """DATA_UPLOAD_MAX_MEMORY_SIZE: the largest request body either API reads (REQUEST_MAX_BYTES, default 1 MiB)."""
+    return env_int("REQUEST_MAX_BYTES", 1024 * 1024)
+
 
 TEMPLATES = [
     {

@@ -126,7 +126,7 @@ def _page_key(request, paginator, filters: dict) -> str | None:
     """The page's copy key from validated input only; None (not cached) when other parameters are present."""
     if not set(request.query_params) <= LIST_PARAMETERS:
         return None
-    cursor = paginator.decode_cursor(request)  # NotFound for a malformed cursor
+    cursor = paginator.decode_cursor(request)  # InvalidCursor (400) for one that does not decode
     identity = (
         request.build_absolute_uri(request.path),
         _canonical(filters),

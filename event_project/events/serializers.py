@@ -11,6 +11,7 @@ from core.fields import UtcDateTimeField, utc_iso
 from .models import Event, EventStatus
 
 MAX_TAGS = 20
+MAX_DESCRIPTION = 10_000
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -50,7 +51,7 @@ class EventSerializer(MongoModelSerializer):
 
     title = serializers.CharField(max_length=100, allow_blank=False)
     location = serializers.CharField(max_length=255, allow_blank=False)
-    description = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(max_length=MAX_DESCRIPTION, allow_blank=True, trim_whitespace=False)
     start_time = UtcDateTimeField()
     end_time = UtcDateTimeField()
     tags = serializers.ListField(

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED
 from rest_framework import status
-from rest_framework.pagination import CursorPagination
+from eventhub_common.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

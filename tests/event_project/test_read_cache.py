@@ -213,10 +213,10 @@ def test_a_page_behind_a_cursor_sees_a_change_at_once(auth_client, user, three_d
     assert titles(auth_client.get(second)) == ["day 3", "day 10"]
 
 
-def test_a_malformed_cursor_is_a_404_in_the_error_shape(auth_client, three_days):
+def test_a_malformed_cursor_is_a_400_in_the_error_shape(auth_client, three_days):
     response = auth_client.get("/api/events/?cursor=not-a-cursor")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_a_lost_list_version_retires_every_page(auth_client, user, three_days):

@@ -97,6 +97,21 @@ def test_reading_someone_elses_or_an_unknown_notification_is_404(api, people):
     assert api.post(f"/api/notifications/{ObjectId()}/read/", **cat.auth).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/api/notifications/", "/api/subscriptions/"])
+@pytest.mark.parametrize("bad", ["cD1ub3QtYS1kYXRl", "%%%not-base64", "bz0tMQ=="])  # p=not-a-date, undecodable, o=-1
+def test_malformed_cursors_are_a_400_invalid_cursor(api, people, path, bad):
+    store("event.created", str(ObjectId()), people["ann"])
+    response = api.get(path, {"cursor": bad}, **people["ben"].auth)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_body_over_the_limit_is_a_413_in_the_error_shape(api, people):
+    response = api.post("/api/notifications/read-all/", {"up_to": "x" * (1024 * 1024)}, format="json", **people["ben"].auth)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
 def test_subscribe_is_201_then_200_and_delete_is_204(api, people):
     ann, ben = people["ann"], people["ben"]
     event_id = str(ObjectId())

@@ -38,6 +38,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = django_settings.TEMPLATES
+DATA_UPLOAD_MAX_MEMORY_SIZE = django_settings.request_max_bytes()
 
 # MongoDB through django-mongodb-backend; every model keys on ObjectId.
 DATABASES = {"default": mongodb_database("EVENT_DB_NAME", "eventhub_events")}

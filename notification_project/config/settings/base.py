@@ -38,6 +38,7 @@ MIDDLEWARE = [*django_settings.SECURITY_AND_STATIC_MIDDLEWARE, *django_settings.
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = django_settings.TEMPLATES
+DATA_UPLOAD_MAX_MEMORY_SIZE = django_settings.request_max_bytes()
 
 # This service's own database: it never reads the event service's.
 DATABASES = {"default": mongodb_database("NOTIFICATION_DB_NAME", "eventhub_notifications")}

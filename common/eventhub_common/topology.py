@@ -135,3 +135,12 @@ async def declare_topology_async(channel, topology: Topology) -> dict:
     for binding in bindings:
         await declared[binding.queue].bind(binding.exchange, routing_key=binding.routing_key)
     return declared
+
+
+def aio_pika_url(url: str, name: str, **options) -> str:
+    """`url` with a connection name (shown by `rabbitmqctl list_connections` and the management UI) and
+    aio-pika options in its query. aio-pika reads both only from the URL when one is given (a
+    `client_properties` argument is then ignored); the URL's own query options are kept."""
+    from yarl import URL
+
+    return str(URL(url).update_query(name=name, **{key: str(value) for key, value in options.items()}))

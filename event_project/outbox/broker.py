@@ -13,7 +13,7 @@ import logging
 import aio_pika
 import aiormq
 from eventhub_common.messages import CONTENT_TYPE, encode_message
-from eventhub_common.topology import Topology, declare_topology_async
+from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,8 @@ class ConfirmingPublisher:
         logger.info("connected to RabbitMQ, exchange %s", self.topology.exchange)
 
     async def _connect(self) -> None:
-        self._connection = await aio_pika.connect(
-            self.url, timeout=5, client_properties={"connection_name": "eventhub outbox relay"}
-        )
+        name = f"eventhub outbox relay ({self.topology.namespace})"
+        self._connection = await aio_pika.connect(aio_pika_url(self.url, name), timeout=5)
         channel = await self._connection.channel(publisher_confirms=True)
         await declare_topology_async(channel, self.topology)
         self._exchange = await channel.get_exchange(self.topology.exchange, ensure=False)

@@ -13,15 +13,20 @@ Poison messages: one that fails validation goes straight to the dead-letter
 exchange with the reason in its headers; one whose processing fails is retried
 until its delivery count reaches BROKER_DELIVERY_LIMIT, then dead-lettered the
 same way. The worker keeps going either way.
+
+Broker outages: aio-pika's robust connection reconnects (every CONSUMER_RECONNECT_SECONDS) and
+resumes consuming. An ack, nack or dead-letter publish meant for a channel that died is dropped with a
+warning: the broker redelivers that message on the new channel, and its stored copy makes it a no-op.
 """
 
 import asyncio
 import logging
 
 import aio_pika
+import aiormq
 from asgiref.sync import sync_to_async
 from eventhub_common.messages import InvalidMessage, decode_message
-from eventhub_common.topology import Topology, declare_topology_async
+from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
 from realtime.push import push_notification
 
@@ -31,20 +36,48 @@ logger = logging.getLogger(__name__)
 
 REASON_HEADER = "x-eventhub-dead-letter-reason"
 
+# The channel a message came on is gone (the broker restarted or dropped the connection). Its ack cannot
+# be sent any more; the broker redelivers the message on the reconnected channel, and the stored copy's
+# `message_id` turns that redelivery into a no-op.
+CHANNEL_GONE = (aiormq.exceptions.ChannelInvalidStateError, aiormq.exceptions.AMQPError, ConnectionError)
+
 
 class EventConsumerWorker:
-    def __init__(self, url: str, topology: Topology, prefetch: int, layer, batch_size: int = 50):
+    def __init__(
+        self, url: str, topology: Topology, prefetch: int, layer, batch_size: int = 50, reconnect_seconds: float = 1.0
+    ):
         self.url = url
         self.topology = topology
         self.prefetch = prefetch
         self.batch_size = max(1, min(batch_size, prefetch))
         self.layer = layer
+        self.reconnect_seconds = reconnect_seconds
         self.stopping = asyncio.Event()
         self.processed = 0
         self.dead_lettered = 0
+        self.settle_lost = 0
+
+    async def connect(self):
+        """A robust connection (aio-pika reconnects it and its consumer); until the broker first answers, retry."""
+        while True:
+            try:
+                return await aio_pika.connect_robust(
+                    aio_pika_url(
+                        self.url, f"eventhub consumer ({self.topology.namespace})", reconnect_interval=self.reconnect_seconds
+                    )
+                )
+            except (ConnectionError, OSError, aiormq.exceptions.AMQPError) as exc:
+                logger.warning("RabbitMQ not reachable (%s: %s); retrying in %gs", exc.__class__.__name__, exc, self.reconnect_seconds)
+                try:
+                    await asyncio.wait_for(self.stopping.wait(), self.reconnect_seconds)
+                    return None
+                except TimeoutError:
+                    pass
 
     async def run(self) -> None:
-        connection = await aio_pika.connect_robust(self.url, client_properties={"connection_name": "eventhub consumer"})
+        connection = await self.connect()
+        if connection is None:
+            return
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
@@ -64,7 +97,10 @@ class EventConsumerWorker:
                 while len(batch) < self.batch_size and not arrived.empty():
                     batch.append(arrived.get_nowait())
                 await self.handle_batch(batch)
-            await queue.cancel(consumer_tag)  # what is still unacked is redelivered
+            try:
+                await queue.cancel(consumer_tag)  # what is still unacked is redelivered
+            except CHANNEL_GONE:
+                pass  # the broker is gone: it redelivers everything unacked anyway
         logger.info("worker stopped: %d processed, %d dead-lettered", self.processed, self.dead_lettered)
 
     def stop(self) -> None:
@@ -101,7 +137,7 @@ class EventConsumerWorker:
                 await self.dead_letter(message, f"processing failed {deliveries} times: {exc.__class__.__name__}: {exc}")
             else:
                 logger.warning("processing %s failed (attempt %d): %s", message.message_id, deliveries, exc)
-                await message.nack(requeue=True)
+                await self.settle(message, message.nack(requeue=True))
             return
         await self.finish(message, envelope, stored)
 
@@ -109,12 +145,28 @@ class EventConsumerWorker:
         """Push what was stored (after its commit), then ack."""
         if stored.notification is not None:
             await push_notification(self.layer, stored.notification, envelope["data"]["created_by"]["id"])
-        await message.ack()
-        self.processed += 1
+        if await self.settle(message, message.ack()):
+            self.processed += 1
+
+    async def settle(self, message: aio_pika.abc.AbstractIncomingMessage, outcome) -> bool:
+        """Send an ack, nack or dead-letter; False when the message's channel is gone (it comes back)."""
+        try:
+            await outcome
+            return True
+        except CHANNEL_GONE as exc:
+            self.settle_lost += 1
+            logger.warning(
+                "channel gone before settling %s (%s); the broker redelivers it", message.message_id, exc.__class__.__name__
+            )
+            return False
 
     async def dead_letter(self, message: aio_pika.abc.AbstractIncomingMessage, reason: str) -> None:
         logger.error("dead-lettering message %s: %s", message.message_id, reason)
         headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], "x-original-routing-key": message.routing_key}
+        if await self.settle(message, self._publish_dead_letter(message, headers)) and await self.settle(message, message.ack()):
+            self.dead_lettered += 1
+
+    async def _publish_dead_letter(self, message: aio_pika.abc.AbstractIncomingMessage, headers: dict) -> None:
         await self.dead_letters.publish(
             aio_pika.Message(
                 message.body,
@@ -125,5 +177,3 @@ class EventConsumerWorker:
             ),
             routing_key="",
         )
-        await message.ack()
-        self.dead_lettered += 1

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from eventhub_common.access_tokens import token_config_from_env
 from eventhub_common import django_settings
-from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
+from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
 from eventhub_common.topology import amqp_url_from_env
 
 from config.gc_tuning import DEFAULT_THRESHOLDS, parse_thresholds
@@ -63,6 +63,8 @@ CHANNEL_LAYERS = {
 CONSUMER_PREFETCH = env_int("CONSUMER_PREFETCH", 50)
 # Messages already arrived are stored together in one transaction, up to this many (1: one by one).
 CONSUMER_BATCH_SIZE = env_int("CONSUMER_BATCH_SIZE", 50)
+# Seconds between the consumer's attempts to reach RabbitMQ again after losing it.
+CONSUMER_RECONNECT_SECONDS = env_float("CONSUMER_RECONNECT_SECONDS", 1.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

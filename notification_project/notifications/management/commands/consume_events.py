@@ -23,7 +23,12 @@ class Command(BaseCommand):
     async def _run(self):
         layer = get_channel_layer()
         worker = EventConsumerWorker(
-            settings.AMQP_URL, topology_from_env(), settings.CONSUMER_PREFETCH, layer, batch_size=settings.CONSUMER_BATCH_SIZE
+            settings.AMQP_URL,
+            topology_from_env(),
+            settings.CONSUMER_PREFETCH,
+            layer,
+            batch_size=settings.CONSUMER_BATCH_SIZE,
+            reconnect_seconds=settings.CONSUMER_RECONNECT_SECONDS,
         )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

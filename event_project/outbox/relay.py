@@ -48,7 +48,8 @@ class RelaySettings:
     lease_seconds: float = 10.0
     fallback_poll_seconds: float = 5.0
     batch_size: int = 200
-    max_backoff_seconds: float = 10.0
+    # Capped low so publishing resumes within ~2 s of the broker's return (issue 18); jitter keeps relays apart.
+    max_backoff_seconds: float = 1.5
     await_ms: int = 100
     retention_hours: float = 72.0
     prune_every_seconds: float = 3600.0

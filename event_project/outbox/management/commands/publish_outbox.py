@@ -24,6 +24,7 @@ class Command(BaseCommand):
             RelaySettings(
                 lease_seconds=env_float("OUTBOX_LEASE_SECONDS", 10.0),
                 fallback_poll_seconds=env_float("OUTBOX_FALLBACK_POLL_SECONDS", 5.0),
+                max_backoff_seconds=env_float("OUTBOX_MAX_BACKOFF_SECONDS", 1.5),
                 retention_hours=env_float("OUTBOX_RETENTION_HOURS", 72.0),
             ),
         )

@@ -7,9 +7,18 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import post_delete, post_save
 
         from .selectors import forget_user
 
         post_save.connect(forget_user, sender=self.get_model("User"), dispatch_uid="accounts.forget_user.save")
         post_delete.connect(forget_user, sender=self.get_model("User"), dispatch_uid="accounts.forget_user.delete")
+        user_login_failed.connect(count_login_failure, dispatch_uid="accounts.count_login_failure")
+
+
+def count_login_failure(sender, credentials: dict, request=None, **kwargs):
+    """Every failed password login, API or admin, counts against the account it named."""
+    from .limits import record_login_failure
+
+    record_login_failure(request, credentials.get("email") or credentials.get("username") or "")

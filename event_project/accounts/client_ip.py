@@ -4,7 +4,12 @@ X-Forwarded-For is trusted only as far as TRUSTED_PROXY_COUNT says: with N
 trusted proxies, each of which appends the address it saw, the client is the
 N-th address from the right. With none (the default) the header is ignored,
 so a client cannot pick its own rate-limit bucket by sending one.
+
+An IPv6 client is counted by its /64 network: one host usually holds a whole /64, so counting per
+address would give it 2^64 buckets.
 """
+
+import ipaddress
 
 from django.conf import settings
 
@@ -20,6 +25,15 @@ def client_ip(request) -> str:
     return forwarded[-proxies]
 
 
-def client_ip_key(group, request) -> str:
-    """django-ratelimit key function."""
-    return client_ip(request)
+def client_network(request) -> str:
+    """The rate-limit bucket of the client: its IPv4 address, or its IPv6 /64 network."""
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is an IPv4 client
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))

@@ -1,15 +1,13 @@
-"""Account use cases: registration, login with its rate limit, token refresh."""
+"""Account use cases: registration, login, token refresh (their abuse limits are in `limits`)."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError
-from django_ratelimit.core import get_usage
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.exceptions import Conflict, RateLimited, Unauthorized
+from core.exceptions import Conflict, Unauthorized
 
-from .client_ip import client_ip_key
+from . import limits
 from .tokens import EXPIRES_IN, TOKEN_TYPE, issue_tokens
 
 INVALID_CREDENTIALS = "Invalid credentials."
@@ -28,26 +26,14 @@ def register_user(*, username: str, email: str, password: str, full_name: str = 
         raise Conflict("A user with this username or email already exists.") from None
 
 
-def check_login_rate(request) -> None:
-    """Count this login attempt against the client's IP; raise RateLimited past the limit."""
-    usage = get_usage(
-        request,
-        group="auth-login",
-        key=client_ip_key,
-        rate=settings.LOGIN_RATE_LIMIT,
-        method="POST",
-        increment=True,
-    )
-    if usage and usage["should_limit"]:
-        raise RateLimited(retry_after=max(1, usage["time_left"]))
-
-
 def log_in(
     request, *, password: str, username: str | None = None, email: str | None = None, rate_checked: bool = False
 ) -> dict:
-    """Rate-limit (unless the caller already counted this attempt), authenticate, return fresh tokens."""
+    """Rate-limit (unless the caller already counted this attempt), authenticate, return fresh tokens.
+
+    A failure counts against the account through Django's `user_login_failed` signal (see `apps`)."""
     if not rate_checked:
-        check_login_rate(request)
+        limits.check_login_attempt(request, email or username or "")
     user = authenticate(request, username=username, email=email, password=password)
     if user is None:
         raise Unauthorized(INVALID_CREDENTIALS, "invalid_credentials")

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from core.openapi import UNAUTHENTICATED, VALIDATION_ERROR, error_response
 
-from . import selectors, services
+from . import limits, selectors, services
 from .serializers import (
     AccessTokenSerializer,
     LoginSerializer,
@@ -18,7 +18,14 @@ from .serializers import (
 )
 
 RATE_LIMITED = error_response(
-    "More than 5 login attempts from this IP within a minute; see `Retry-After`.",
+    "Too many login attempts from this network, or too many failures for this account; see `Retry-After`.",
+    "rate_limited",
+    "Too many attempts; retry in 42 seconds.",
+    429,
+)
+
+REGISTRATIONS_LIMITED = error_response(
+    "Too many registrations from this network; see `Retry-After`.",
     "rate_limited",
     "Too many attempts; retry in 42 seconds.",
     429,
@@ -33,7 +40,8 @@ class RegisterApi(APIView):
         tags=["auth"],
         summary="Register a user",
         request=RegisterSerializer,
-        responses={201: UserSerializer, 400: VALIDATION_ERROR},
+        description="At most `REGISTRATION_RATE_LIMIT` (10 an hour) registrations per client IP (IPv6: per /64).",
+        responses={201: UserSerializer, 400: VALIDATION_ERROR, 429: REGISTRATIONS_LIMITED},
         examples=[
             OpenApiExample(
                 "register",
@@ -43,6 +51,7 @@ class RegisterApi(APIView):
         ],
     )
     def post(self, request):
+        limits.check_registration(request)
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.register_user(**serializer.validated_data)
@@ -56,7 +65,11 @@ class LoginApi(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Log in with username or email",
-        description="At most 5 attempts per minute per client IP, successful or not.",
+        description=(
+            "At most `LOGIN_RATE_LIMIT` (5 a minute) attempts per client IP (IPv6: per /64), successful or not, "
+            "and none for `LOGIN_FAILURE_LIMIT`'s window after an account's failures reach it (10 in 15 minutes), "
+            "whether or not the account exists."
+        ),
         request=LoginSerializer,
         responses={
             200: TokenPairSerializer,
@@ -70,7 +83,8 @@ class LoginApi(APIView):
         ],
     )
     def post(self, request):
-        services.check_login_rate(request)
+        data = request.data if isinstance(request.data, dict) else {}
+        limits.check_login_attempt(request, str(data.get("email") or data.get("username") or ""))
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(services.log_in(request, **serializer.validated_data, rate_checked=True))

@@ -3,9 +3,11 @@
 from django.urls import include, path
 from eventhub_common.service_urls import not_found_view, server_error_view, shared_urlpatterns
 
+from accounts.admin_login import admin_login
 from core.health import readyz
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # before the admin's own URLs: the login limits apply
     path("api/auth/", include("accounts.urls")),
     path("api/events/", include("events.urls")),
     *shared_urlpatterns(readyz),

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.limits import EventWriteThrottle
 from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR, error_response
 
 from . import attachments, selectors
@@ -35,6 +36,8 @@ PresignResponse = inline_serializer(
 
 
 class EventAttachmentApi(APIView):
+    throttle_classes = [EventWriteThrottle]
+
     @extend_schema(
         tags=["events"],
         summary="Start an attachment upload (creator only)",
@@ -56,6 +59,8 @@ class EventAttachmentApi(APIView):
 
 
 class EventAttachmentConfirmApi(APIView):
+    throttle_classes = [EventWriteThrottle]
+
     @extend_schema(
         tags=["events"],
         summary="Confirm an uploaded attachment (creator only)",

@@ -3,12 +3,13 @@
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
 from eventhub_common.pagination import CursorPagination
+from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.limits import EventWriteThrottle
 from core import conditional
 from core.openapi import (
     ETAG,
@@ -20,6 +21,7 @@ from core.openapi import (
     PRECONDITION_FAILED,
     UNAUTHENTICATED,
     VALIDATION_ERROR,
+    error_response,
 )
 
 from . import reads, selectors, services
@@ -40,6 +42,12 @@ EVENT_EXAMPLE = OpenApiExample(
         "coordinates": {"type": "Point", "coordinates": [13.405, 52.52]},
     },
     request_only=True,
+)
+WRITES_LIMITED = error_response(
+    "More than `EVENT_WRITE_RATE_LIMIT` (60 a minute) event writes by this user; see `Retry-After`.",
+    "throttled",
+    "Request was throttled. Expected available in 42 seconds.",
+    429,
 )
 EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="24-character hex ObjectId")
 
@@ -68,6 +76,7 @@ class EventCursorPagination(CursorPagination):
 
 class EventListCreateApi(APIView):
     pagination_class = EventCursorPagination
+    throttle_classes = [EventWriteThrottle]
 
     @extend_schema(
         tags=["events"],
@@ -90,7 +99,7 @@ class EventListCreateApi(APIView):
         summary="Create an event",
         request=EventSerializer,
         examples=[EVENT_EXAMPLE],
-        responses={201: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+        responses={201: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 429: WRITES_LIMITED},
     )
     def post(self, request):
         serializer = EventSerializer(data=request.data)
@@ -99,7 +108,9 @@ class EventListCreateApi(APIView):
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-WRITE_ERRORS = {400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 412: PRECONDITION_FAILED}
+WRITE_ERRORS = {
+    400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 412: PRECONDITION_FAILED, 429: WRITES_LIMITED
+}
 
 
 @extend_schema_view(
@@ -124,11 +135,13 @@ WRITE_ERRORS = {400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404
     delete=extend_schema(
         summary="Delete an event (creator only)",
         parameters=[IF_MATCH],
-        responses={204: None, **{code: WRITE_ERRORS[code] for code in (401, 403, 404, 412)}},
+        responses={204: None, **{code: WRITE_ERRORS[code] for code in (401, 403, 404, 412, 429)}},
     ),
 )
 @extend_schema(tags=["events"], parameters=[EVENT_ID])
 class EventDetailApi(APIView):
+    throttle_classes = [EventWriteThrottle]
+
     def get(self, request, event_id):
         if not takes_plain_json(request):
             return Response(EventSerializer(selectors.event_get(event_id)).data)

@@ -2,8 +2,8 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
-from rest_framework import serializers
 from eventhub_common.pagination import CursorPagination
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

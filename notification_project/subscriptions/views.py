@@ -2,8 +2,8 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED
-from rest_framework import status
 from eventhub_common.pagination import CursorPagination
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

@@ -61,7 +61,11 @@ CACHES = {
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "eventhub-events"),
     }
 }
-LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
+# Abuse limits (accounts/limits.py), django-ratelimit's `count/period`: shared by every process through Redis.
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # login attempts per client IP (IPv6 /64), API and admin
+LOGIN_FAILURE_LIMIT = env_str("LOGIN_FAILURE_LIMIT", "10/15m")  # failures that lock an account's password logins
+REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "10/h")  # registrations per client IP (IPv6 /64)
+EVENT_WRITE_RATE_LIMIT = env_str("EVENT_WRITE_RATE_LIMIT", "60/m")  # event creates, updates, deletes per user
 # How long a cached user record may serve requests (replaced at once when the user changes).
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 # How long a rendered event read may be reused; retired at once when an event changes (events.reads).

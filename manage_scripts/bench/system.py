@@ -46,6 +46,8 @@ class BenchSystem:
             "CACHE_KEY_PREFIX": f"bench-{suffix}",
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "WARNING",
+            # The benchmark measures capacity: a few seeded users write hundreds of events a minute.
+            "EVENT_WRITE_RATE_LIMIT": "1000000/m",
             **env_overrides,
         }
         self.specs = {spec.name: spec for spec in process_specs(self.ports) if notifications or spec.cwd != NOTIFICATION_PROJECT}

@@ -3,8 +3,8 @@
 Checks RabbitMQ (starting a local one if needed), starts the embedded MongoDB
 (unless MONGODB_URI is set), applies migrations of both services,
 then supervises every process of `system.process_specs` with honcho, which
-prefixes each log line with the process name and stops all children when
-one exits or a signal arrives.
+prefixes each log line with the process name; a process that exits is started
+again with backoff (`supervision`), and Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
@@ -13,11 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from honcho.manager import Manager
-
 from .embedded_mongo import REPO_ROOT, mongodb, server_executable
 from .rabbitmq import ensure_rabbitmq
+from .supervision import RestartingManager
 from .system import Ports, migrate_commands, process_specs
+
 
 def data_dir() -> Path:
     """The embedded database's files; the Rust and the Python server store them differently, so each has its own."""
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
         env["MONGODB_URI"] = uri
         for command, cwd in migrate_commands():
             subprocess.run(command, cwd=cwd, env=env, check=True)
-        manager = Manager()
+        manager = RestartingManager()
         for spec in process_specs(ports):
             manager.add_process(spec.name, spec.shell_command, env=env, cwd=str(spec.cwd))
         print(banner(ports), flush=True)

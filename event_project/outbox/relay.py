@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
+from eventhub_common.heartbeat import Heartbeat
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -70,6 +71,7 @@ class OutboxRelay:
         database = connection.database
         self.outbox = database[OutboxMessage._meta.db_table]
         self.leases = database[RelayLease._meta.db_table]
+        self.heartbeat = Heartbeat.from_env()
         self.published_count = 0
         self._last_prune = float("-inf")
         self._last_renew = float("-inf")
@@ -93,6 +95,7 @@ class OutboxRelay:
     def _run_until_stopped(self) -> None:
         backoff = 0.0
         while not self.stopping:
+            self.heartbeat.beat()
             try:
                 if not self._acquire_lease():
                     self._stop.wait(self.settings.lease_seconds / 3)
@@ -225,6 +228,7 @@ class OutboxRelay:
         return document is not None and document.get("owner") == self.owner
 
     def _renew_lease_if_due(self, resume_token=None) -> None:
+        self.heartbeat.beat()
         now = time.monotonic()
         if now - self._last_renew >= self.settings.lease_seconds / 3:
             self._renew_lease(resume_token)

@@ -25,6 +25,7 @@ import logging
 import aio_pika
 import aiormq
 from asgiref.sync import sync_to_async
+from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import InvalidMessage, decode_message
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
@@ -56,6 +57,7 @@ class EventConsumerWorker:
         self.processed = 0
         self.dead_lettered = 0
         self.settle_lost = 0
+        self.heartbeat = Heartbeat.from_env()
 
     async def connect(self):
         """A robust connection (aio-pika reconnects it and its consumer); until the broker first answers, retry."""
@@ -75,6 +77,19 @@ class EventConsumerWorker:
                     pass
 
     async def run(self) -> None:
+        beating = asyncio.create_task(self.beat_while_running())
+        try:
+            await self._consume()
+        finally:
+            beating.cancel()
+
+    async def beat_while_running(self) -> None:
+        """The container's liveness: the loop turns (a broker outage is not a reason to restart the worker)."""
+        while True:
+            self.heartbeat.beat()
+            await asyncio.sleep(self.heartbeat.every)
+
+    async def _consume(self) -> None:
         connection = await self.connect()
         if connection is None:
             return

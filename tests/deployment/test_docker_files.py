@@ -82,3 +82,15 @@ def test_app_services_wait_for_healthy_dependencies():
     for name in ("event-api", "outbox-relay", "notifications", "consumer"):
         depends = COMPOSE["services"][name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_every_long_running_service_restarts_and_has_a_healthcheck():
+    for name in ("event-api", "outbox-relay", "notifications", "consumer"):
+        service = {**COMPOSE["x-app"], **COMPOSE["services"][name]}
+        assert service["restart"] == "unless-stopped", name
+        assert not service.get("healthcheck", {}).get("disable"), name
+    for name in ("outbox-relay", "consumer"):
+        test = COMPOSE["services"][name]["healthcheck"]["test"]
+        assert test[:4] == ["CMD", "python", "-m", "eventhub_common.heartbeat"], name
+        script = (ROOT / COMPOSE["services"][name]["entrypoint"][0].removeprefix("/app/")).read_text()
+        assert f'HEARTBEAT_FILE="${{HEARTBEAT_FILE:-{test[4]}}}"' in script, name

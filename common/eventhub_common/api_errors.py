@@ -69,6 +69,10 @@ class ServiceUnavailable(ApiError):
     default_code = "service_unavailable"
     default_detail = "A backing service is unavailable; retry later."
 
+    def __init__(self, detail=None, retry_after: int | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class RateLimited(ApiError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
@@ -112,7 +116,7 @@ def api_exception_handler(exc, context):
         body = error_body(response.status_code, "validation_error", "The request is invalid.", details)
     else:
         body = error_body(response.status_code, _first_code(exc), str(exc.detail))
-    if isinstance(exc, RateLimited):
+    if getattr(exc, "retry_after", None):
         response["Retry-After"] = str(exc.retry_after)
     response.data = body
     return response

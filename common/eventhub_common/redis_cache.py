@@ -11,11 +11,25 @@ cache operation, and each build fills a table of ~170 response callbacks
 (~0.2 ms). The event service makes two or three cache calls per authenticated
 request (the user, a read's version and copy, a page's creators); redis clients
 are thread-safe, so one per pool serves them all.
+
+Faults: the client is a `BreakerRedis` (`redis_breaker`), so a stalled Redis fails calls fast.
+Entries that retire something (a changed user's marker, a changed event's version) go through
+`set_many_eventually`: when Redis does not take them, the cache object keeps them (Django keeps one per
+thread), writes them before its next read and retries them in the background every `breaker_seconds`, so
+that a copy that could not be retired is not served once Redis is back (by another thread or process at
+most until that retry).
 """
 
 import json
+import logging
+import threading
+from functools import partial
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+from .redis_breaker import FAILURES, BreakerRedis, CircuitBreaker
+
+logger = logging.getLogger(__name__)
 
 BYTES, JSON = b"b", b"j"
 
@@ -62,8 +76,10 @@ return stored
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, servers, serializer=None, **options):
+    def __init__(self, servers, serializer=None, breaker_seconds: float = 1.0, **options):
         super().__init__(servers, serializer=serializer or JsonSerializer, **options)
+        self.breaker = CircuitBreaker(breaker_seconds)
+        self._client = partial(BreakerRedis, breaker=self.breaker)
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
@@ -88,6 +104,65 @@ class ReusedClientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._set_if_unchanged = None
+        self._pending: dict[str, tuple[object, int]] = {}  # key: (value, seconds) Redis has not taken yet
+        self._pending_lock = threading.Lock()
+        self._retrying = False
+
+    # Entries that must not be lost
+
+    def set_many_eventually(self, mapping: dict, timeout: int) -> None:
+        """`set_many`, or, while Redis does not answer, as soon as it does again (see the module's docstring).
+        Raises nothing for a Redis fault."""
+        with self._pending_lock:
+            self._pending.update({key: (value, timeout) for key, value in mapping.items()})
+        try:
+            self._write_pending()
+        except FAILURES:
+            logger.warning("Redis did not take %d entries; retrying every %g s", len(mapping), self._cache.breaker.open_seconds)
+            self._retry_in_background()
+
+    def _write_pending(self) -> None:
+        with self._pending_lock:
+            pending = dict(self._pending)
+        for seconds in {seconds for _, seconds in pending.values()}:
+            super().set_many({key: value for key, (value, s) in pending.items() if s == seconds}, seconds)
+        with self._pending_lock:
+            for key, entry in pending.items():
+                if self._pending.get(key) is entry:
+                    del self._pending[key]
+
+    def _retry_in_background(self) -> None:
+        with self._pending_lock:
+            if self._retrying:
+                return
+            self._retrying = True
+        threading.Thread(target=self._retry_until_written, name="redis-pending-writes", daemon=True).start()
+
+    def _retry_until_written(self) -> None:
+        stop = threading.Event()
+        while True:
+            stop.wait(self._cache.breaker.open_seconds)
+            try:
+                self._write_pending()
+            except FAILURES:
+                continue
+            with self._pending_lock:
+                if not self._pending:
+                    self._retrying = False
+                    logger.warning("Redis took the entries it had refused")
+                    return
+
+    def get(self, key, default=None, version=None):
+        if self._pending:
+            self._write_pending()  # a Redis fault propagates: the caller asks the database
+        return super().get(key, default, version)
+
+    def get_many(self, keys, version=None):
+        if self._pending:
+            self._write_pending()
+        return super().get_many(keys, version)
+
+    # Beyond Django's cache API
 
     def set_many_if_unchanged(self, items: dict, version=None) -> int:
         """Store each `{key: (seen, value, seconds)}` only where the key still holds `seen`, the entry read

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from eventhub_common.api_errors import error_body
 
-from core.exceptions import RateLimited
+from core.exceptions import RateLimited, ServiceUnavailable
 
 from . import limits
 
@@ -14,8 +14,8 @@ def admin_login(request, **kwargs):
     if request.method == "POST":
         try:
             limits.check_login_attempt(request, request.POST.get("username", ""))
-        except RateLimited as exc:
-            response = JsonResponse(error_body(429, "rate_limited", str(exc.detail)), status=429)
+        except (RateLimited, ServiceUnavailable) as exc:
+            response = JsonResponse(error_body(exc.status_code, exc.default_code, str(exc.detail)), status=exc.status_code)
             response["Retry-After"] = str(exc.retry_after)
             return response
     return admin.site.login(request, **kwargs)

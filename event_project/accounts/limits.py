@@ -2,7 +2,14 @@
 network, event writes per user. Counted by django-ratelimit in the Redis cache, so every worker and node
 shares them; each answers `429` with `Retry-After`. Rates are settings (`LOGIN_RATE_LIMIT`,
 `LOGIN_FAILURE_LIMIT`, `REGISTRATION_RATE_LIMIT`, `EVENT_WRITE_RATE_LIMIT`), in django-ratelimit's
-`count/period` form (`10/15m`)."""
+`count/period` form (`10/15m`).
+
+When Redis does not answer, attempts cannot be counted: logins and registrations are refused with `503`
+and `Retry-After` (they would otherwise be unlimited), and event writes go through uncounted (a write
+costs no password check, and refusing every write for a cache fault would take the API down with it).
+"""
+
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,13 +17,24 @@ from django_ratelimit.core import get_usage
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle
 
-from core.exceptions import RateLimited
+from core.exceptions import RateLimited, ServiceUnavailable
+from eventhub_common.redis_breaker import FAILURES
 
 from .client_ip import client_network
 
 
+logger = logging.getLogger(__name__)
+
+
 def _usage(request, group: str, key: str, rate: str, *, increment: bool) -> dict | None:
-    return get_usage(request, group=group, key=lambda group, request: key, rate=rate, increment=increment)
+    """django-ratelimit's usage of this bucket; ServiceUnavailable (503) when Redis does not answer."""
+    try:
+        return get_usage(request, group=group, key=lambda group, request: key, rate=rate, increment=increment)
+    except FAILURES:
+        raise ServiceUnavailable(
+            "Attempts cannot be counted right now (the rate-limit store did not answer); retry shortly.",
+            retry_after=max(1, round(settings.REDIS_BREAKER_SECONDS)),
+        ) from None
 
 
 def _count(request, group: str, key: str, rate: str) -> None:
@@ -45,7 +63,10 @@ def check_login_attempt(request, identifier: str) -> None:
 
 def record_login_failure(request, identifier: str) -> None:
     if request is not None and identifier:
-        _usage(request, "auth-login-failures", account_key(identifier), settings.LOGIN_FAILURE_LIMIT, increment=True)
+        try:
+            _usage(request, "auth-login-failures", account_key(identifier), settings.LOGIN_FAILURE_LIMIT, increment=True)
+        except ServiceUnavailable:
+            logger.warning("a failed login could not be counted: the rate-limit store did not answer")
 
 
 def check_registration(request) -> None:
@@ -58,7 +79,10 @@ class EventWriteThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        usage = _usage(request, "event-writes", str(request.user.pk), settings.EVENT_WRITE_RATE_LIMIT, increment=True)
+        try:
+            usage = _usage(request, "event-writes", str(request.user.pk), settings.EVENT_WRITE_RATE_LIMIT, increment=True)
+        except ServiceUnavailable:
+            return True  # uncounted while Redis does not answer (see the module's docstring)
         self.retry_after = max(1, usage["time_left"]) if usage else None
         return not (usage and usage["should_limit"])
 

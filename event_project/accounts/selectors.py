@@ -57,8 +57,8 @@ def active_user(user_id: str):
     entry = None
     try:
         entry = cache.get(user_cache_key(object_id))
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
-        logger.warning("user cache unavailable", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimisation; the database still answers
+        logger.warning("user cache unavailable (%s: %s)", exc.__class__.__name__, exc)
     user = cached_user(entry)
     if user is None:
         # By _id alone, is_active checked below: SecantusDB scans for `{$and: [{is_active}, {_id}]}`.
@@ -79,8 +79,8 @@ def users_by_id(user_ids) -> dict:
     entries = {}
     try:
         entries = cache.get_many([user_cache_key(user_id) for user_id in user_ids])
-    except Exception:  # noqa: BLE001
-        logger.warning("user cache unavailable", exc_info=True)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("user cache unavailable (%s: %s)", exc.__class__.__name__, exc)
     users = {user.pk: user for user in map(cached_user, entries.values()) if user is not None}
     missing = [user_id for user_id in user_ids if user_id not in users]
     if missing:
@@ -101,12 +101,12 @@ def _store(users: dict) -> None:
     }
     try:
         cache.set_many_if_unchanged(items)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
-        logger.warning("user cache unavailable", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimisation; the database still answers
+        logger.warning("user cache unavailable (%s: %s)", exc.__class__.__name__, exc)
 
 
 def forget_user(sender, instance, **kwargs) -> None:
     """Signal receiver: replace a saved or deleted user's entry with a new marker, so that no copy read before
     the change is served or stored after it."""
     # The marker must outlive a reader's read and store; a user entry never outlives USER_CACHE_SECONDS.
-    cache.set(user_cache_key(instance.pk), secrets.randbits(62), max(settings.USER_CACHE_SECONDS, 60))
+    cache.set_many_eventually({user_cache_key(instance.pk): secrets.randbits(62)}, max(settings.USER_CACHE_SECONDS, 60))

@@ -13,8 +13,11 @@ Versions, not bookkeeping (the drf-extensions pattern):
   before it queries, and is served only while that token is still current. A lost
   version key is recreated with a new token, which matches no old copy;
 - a copy lives EVENT_READ_CACHE_SECONDS from its build and is never extended, so
-  no copy is served longer than that after its build, even when a change could not
-  be recorded (Redis unreachable at commit time). 0 turns the cache off.
+  no copy is served longer than that after its build. 0 turns the cache off.
+- a change that Redis cannot take at commit time (a stall: the API does not wait for
+  it) is kept by the process and written before that process reads the cache again,
+  and retried every REDIS_BREAKER_SECONDS until Redis takes it
+  (`set_many_eventually`).
 
 Copy keys come from validated input only: the event id; or the page's validated
 filters, page size, decoded cursor, scheme and host (its links are absolute) and,
@@ -226,14 +229,14 @@ def _cached(copy_key: str | None, version_key: str, build: Callable[[], Rendered
         copy = _unpack(found.get(copy_key))
         if copy is not None and copy[0] == version:
             return copy[1]
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the database still answers
-        logger.warning("read cache unavailable", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimisation; the database still answers
+        logger.warning("read cache unavailable (%s: %s)", exc.__class__.__name__, exc)
         return build()
     content = build()
     try:
         cache.set(copy_key, _pack(version, content), seconds)
-    except Exception:  # noqa: BLE001
-        logger.warning("read cache unavailable", exc_info=True)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("read cache unavailable (%s: %s)", exc.__class__.__name__, exc)
     return content
 
 
@@ -271,7 +274,5 @@ def lists_changed() -> None:
 
 
 def _replace_versions(version_keys: list[str]) -> None:
-    try:
-        cache.set_many({key: secrets.token_hex(8) for key in version_keys}, VERSION_SECONDS)
-    except Exception:  # noqa: BLE001 - the change is committed; copies expire within EVENT_READ_CACHE_SECONDS
-        logger.error("read cache unavailable: copies of %s may be served until they expire", version_keys, exc_info=True)
+    """New tokens for these versions, now or as soon as Redis takes them (before this process reads it again)."""
+    cache.set_many_eventually({key: secrets.token_hex(8) for key in version_keys}, VERSION_SECONDS)

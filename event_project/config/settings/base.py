@@ -5,7 +5,7 @@ from pathlib import Path
 
 from eventhub_common.access_tokens import ACCESS_TOKEN_LIFETIME, ALGORITHM, token_config_from_env
 from eventhub_common import django_settings
-from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
+from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -54,11 +54,19 @@ AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_policy.PasswordPolicyVal
 
 # Shared cache: the login rate limit must hold across worker processes and nodes.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.25)  # connect and read timeouts of every Redis call
+REDIS_BREAKER_SECONDS = env_float("REDIS_BREAKER_SECONDS", 1.0)  # after a Redis failure, calls fail at once this long
 CACHES = {
     "default": {
         "BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "eventhub-events"),
+        # A stalled Redis costs a request at most one timeout, then nothing for the breaker's open time.
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            "breaker_seconds": REDIS_BREAKER_SECONDS,
+        },
     }
 }
 # Abuse limits (accounts/limits.py), django-ratelimit's `count/period`: shared by every process through Redis.

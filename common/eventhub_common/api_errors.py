@@ -7,19 +7,23 @@ Every 4xx and 5xx body is
 `details` is present for validation errors (field name -> list of messages)
 and absent otherwise. Services raise the small hierarchy below; DRF's own
 exceptions and Django's Http404/PermissionDenied are mapped to the same shape,
-and anything unexpected becomes a logged 500 with no internals leaked.
+a database that did not answer (timeout, lost connection) becomes a 503 with
+`Retry-After`, and anything unexpected becomes a logged 500 with no internals leaked.
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from pymongo.errors import ConnectionFailure, PyMongoError
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER = 2  # seconds a client is asked to wait after the database did not answer
 
 
 class ApiError(drf.APIException):
@@ -84,6 +88,14 @@ class RateLimited(ApiError):
         self.retry_after = retry_after
 
 
+def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 for a database that did not answer (a timeout or a lost connection), else None."""
+    cause = exc if isinstance(exc, PyMongoError) else exc.__cause__
+    if isinstance(cause, PyMongoError) and (isinstance(cause, ConnectionFailure) or cause.timeout):
+        return ServiceUnavailable("The database did not answer in time; retry shortly.", retry_after=DATABASE_RETRY_AFTER)
+    return None
+
+
 def error_body(status_code: int, code: str, message: str, details=None) -> dict:
     error = {"status": status_code, "code": code, "message": message}
     if details is not None:
@@ -102,6 +114,8 @@ def api_exception_handler(exc, context):
     """DRF EXCEPTION_HANDLER: every error leaves in the one shape."""
     if isinstance(exc, Http404):
         exc = NotFound()
+    elif unavailable := database_unavailable(exc):
+        exc = unavailable
     elif isinstance(exc, PermissionDenied):
         exc = Forbidden()
     response = drf_exception_handler(exc, context)

@@ -5,7 +5,16 @@ from pathlib import Path
 
 from eventhub_common.access_tokens import ACCESS_TOKEN_LIFETIME, ALGORITHM, token_config_from_env
 from eventhub_common import django_settings
-from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
+from eventhub_common.django_settings import (  # noqa: F401 - settings both services share
+    LOGIN_RATE_LIMIT,
+    RATELIMIT_FAIL_OPEN,
+    RATELIMIT_USE_CACHE,
+    REDIS_BREAKER_SECONDS,
+    REDIS_TIMEOUT_SECONDS,
+    REDIS_URL,
+    TRUSTED_PROXY_COUNT,
+)
+from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,6 +48,7 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = django_settings.TEMPLATES
 DATA_UPLOAD_MAX_MEMORY_SIZE = django_settings.request_max_bytes()
+DATABASE_REQUEST_TIMEOUT_SECONDS = django_settings.database_request_timeout_seconds()
 
 # MongoDB through django-mongodb-backend; every model keys on ObjectId.
 DATABASES = {"default": mongodb_database("EVENT_DB_NAME", "eventhub_events")}
@@ -52,25 +62,9 @@ BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
 PASSWORD_HASHERS = ["accounts.hashers.ConfigurableBCryptSHA256PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_policy.PasswordPolicyValidator"}]
 
-# Shared cache: the login rate limit must hold across worker processes and nodes.
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.25)  # connect and read timeouts of every Redis call
-REDIS_BREAKER_SECONDS = env_float("REDIS_BREAKER_SECONDS", 1.0)  # after a Redis failure, calls fail at once this long
-CACHES = {
-    "default": {
-        "BACKEND": "eventhub_common.redis_cache.ReusedClientRedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "eventhub-events"),
-        # A stalled Redis costs a request at most one timeout, then nothing for the breaker's open time.
-        "OPTIONS": {
-            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-            "socket_timeout": REDIS_TIMEOUT_SECONDS,
-            "breaker_seconds": REDIS_BREAKER_SECONDS,
-        },
-    }
-}
+# Shared cache (Redis): rate limits, users, event read copies.
+CACHES = django_settings.redis_caches()
 # Abuse limits (accounts/limits.py), django-ratelimit's `count/period`: shared by every process through Redis.
-LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # login attempts per client IP (IPv6 /64), API and admin
 LOGIN_FAILURE_LIMIT = env_str("LOGIN_FAILURE_LIMIT", "10/15m")  # failures that lock an account's password logins
 REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "10/h")  # registrations per client IP (IPv6 /64)
 EVENT_WRITE_RATE_LIMIT = env_str("EVENT_WRITE_RATE_LIMIT", "60/m")  # event creates, updates, deletes per user
@@ -78,10 +72,6 @@ EVENT_WRITE_RATE_LIMIT = env_str("EVENT_WRITE_RATE_LIMIT", "60/m")  # event crea
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 # How long a rendered event read may be reused; retired at once when an event changes (events.reads).
 EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)
-# How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-RATELIMIT_USE_CACHE = "default"
-RATELIMIT_FAIL_OPEN = False
 
 # The browser client is served by the notification service (another origin) and calls this API
 # with bearer tokens (no cookies), so only its origin needs to be allowed.

@@ -1,0 +1,47 @@
+"""Middleware: a request's database work ends within DATABASE_REQUEST_TIMEOUT_SECONDS, else `503`.
+
+Each request runs inside `pymongo.timeout(...)` (the driver's client-side operation timeout): every
+operation it makes, server selection, socket reads and retries included, shares that one deadline. A
+stalled or unreachable MongoDB then costs a request a bounded time and answers `503` with `Retry-After`
+in the one error shape, instead of an unbounded wait or a 500. DRF views get it from the exception
+handler (`api_errors`); other views (the admin) from `process_exception` here.
+
+A write that times out may still have committed (as with any timeout); the client learns only that the
+outcome is unknown.
+"""
+
+import pymongo
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import JsonResponse
+
+from .api_errors import database_unavailable, error_body
+
+
+class DatabaseDeadline:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self._acall(request)
+        with pymongo.timeout(settings.DATABASE_REQUEST_TIMEOUT_SECONDS):
+            return self.get_response(request)
+
+    async def _acall(self, request):
+        with pymongo.timeout(settings.DATABASE_REQUEST_TIMEOUT_SECONDS):
+            return await self.get_response(request)
+
+    def process_exception(self, request, exception):
+        unavailable = database_unavailable(exception)
+        if unavailable is None:
+            return None
+        response = JsonResponse(error_body(503, unavailable.default_code, str(unavailable.detail)), status=503)
+        response["Retry-After"] = str(unavailable.retry_after)
+        return response

@@ -1,0 +1,56 @@
+"""Rate limits both services count: django-ratelimit buckets in the shared Redis, each a `429` with
+`Retry-After`, and the login limit per client network that API and admin logins of both services share.
+
+When Redis does not answer, an attempt cannot be counted: `usage` raises `ServiceUnavailable` (503 with
+`Retry-After`), and each caller decides whether that refuses the request (logins, registrations) or lets
+it through uncounted (event writes).
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import JsonResponse
+from django_ratelimit.core import get_usage
+
+from .api_errors import ApiError, RateLimited, ServiceUnavailable, error_body
+from .client_ip import client_network
+from .redis_breaker import FAILURES
+
+
+def usage(request, group: str, key: str, rate: str, *, increment: bool) -> dict | None:
+    """django-ratelimit's usage of this bucket; ServiceUnavailable (503) when Redis does not answer."""
+    try:
+        return get_usage(request, group=group, key=lambda group, request: key, rate=rate, increment=increment)
+    except FAILURES:
+        raise ServiceUnavailable(
+            "Attempts cannot be counted right now (the rate-limit store did not answer); retry shortly.",
+            retry_after=max(1, round(settings.REDIS_BREAKER_SECONDS)),
+        ) from None
+
+
+def count(request, group: str, key: str, rate: str) -> None:
+    """Count one attempt; past the rate, refuse it (RateLimited)."""
+    used = usage(request, group, key, rate, increment=True)
+    if used and used["should_limit"]:
+        raise RateLimited(retry_after=max(1, used["time_left"]))
+
+
+def count_login_attempt(request) -> None:
+    """A login attempt, API or admin, of either service: per client network (IPv6 /64)."""
+    count(request, "auth-login", client_network(request), settings.LOGIN_RATE_LIMIT)
+
+
+def limited_admin_login(check_attempt=count_login_attempt):
+    """`admin.site.login` behind `check_attempt(request, username)`-style limits; a refusal is the API's JSON
+    error (429 or 503) with `Retry-After`. Route it at `admin/login/` before the admin's own URLs."""
+
+    def admin_login(request, **kwargs):
+        if request.method == "POST":
+            try:
+                check_attempt(request)
+            except ApiError as exc:
+                response = JsonResponse(error_body(exc.status_code, exc.default_code, str(exc.detail)), status=exc.status_code)
+                response["Retry-After"] = str(exc.retry_after)
+                return response
+        return admin.site.login(request, **kwargs)
+
+    return admin_login

@@ -63,3 +63,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.username
+
+
+class RevokedRefreshToken(models.Model):
+    """A refresh token that may not be used again: exchanged once (rotation) or logged out. Unique by `jti`,
+    so of two concurrent exchanges of one token only one succeeds. Kept until the token would have expired
+    anyway (a TTL index on `expires_at`)."""
+
+    class Reason(models.TextChoices):
+        ROTATED = "rotated", "Rotated"
+        LOGGED_OUT = "logged_out", "Logged out"
+
+    jti = models.CharField(max_length=64, unique=True)
+    user_id = models.CharField(max_length=24)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.jti} ({self.reason})"

@@ -77,7 +77,5 @@ class RefreshRequestSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class AccessTokenSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    token_type = serializers.CharField(default="Bearer")
-    expires_in = serializers.IntegerField()
+class PasswordConfirmationSerializer(serializers.Serializer):
+    password = serializers.CharField(trim_whitespace=False, max_length=1024)

@@ -1,14 +1,21 @@
-"""Account use cases: registration, login, token refresh (their abuse limits are in `limits`)."""
+"""Account use cases: registration, login, token rotation, logout, account deletion (abuse limits: `limits`)."""
+
+from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError
+from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.db import parse_object_id, transactional
 from core.exceptions import Conflict, Unauthorized
+from events.models import Event
+from events.services import event_delete
 
 from . import limits
-from .tokens import EXPIRES_IN, TOKEN_TYPE, issue_tokens
+from .models import RevokedRefreshToken
+from .tokens import issue_tokens
 
 INVALID_CREDENTIALS = "Invalid credentials."
 
@@ -40,10 +47,52 @@ def log_in(
     return issue_tokens(user)
 
 
-def refresh_access_token(refresh: str) -> dict:
-    """A new access token from a valid refresh token."""
+def _verified_refresh(refresh: str) -> RefreshToken:
     try:
-        token = RefreshToken(refresh)
+        return RefreshToken(refresh)
     except TokenError as exc:
         raise Unauthorized(str(exc), "token_not_valid") from None
-    return {"access": str(token.access_token), "token_type": TOKEN_TYPE, "expires_in": EXPIRES_IN}
+
+
+def _revoke(token: RefreshToken, reason: str) -> bool:
+    """Record the token as used; False if it already was (of two concurrent uses, one gets False)."""
+    try:
+        RevokedRefreshToken.objects.create(
+            jti=token["jti"],
+            user_id=str(token.get("user_id", "")),
+            reason=reason,
+            expires_at=datetime.fromtimestamp(token["exp"], UTC),
+        )
+    except IntegrityError:
+        return False
+    return True
+
+
+def refresh_tokens(refresh: str) -> dict:
+    """Rotation: a new access token and a new refresh token for a valid, unused refresh token of an active
+    user; the one sent is refused from then on."""
+    token = _verified_refresh(refresh)
+    user_id = parse_object_id(str(token.get("user_id", "")))
+    user = user_id and get_user_model().objects.filter(pk=user_id).order_by().first()
+    if not user or not user.is_active:
+        raise Unauthorized("The token's user does not exist or is deactivated.", "user_inactive")
+    if not _revoke(token, RevokedRefreshToken.Reason.ROTATED):
+        raise Unauthorized("This refresh token was already used or revoked.", "token_revoked")
+    return issue_tokens(user)
+
+
+def log_out(refresh: str) -> None:
+    """Revoke this refresh token (idempotent: a token already revoked stays revoked)."""
+    _revoke(_verified_refresh(refresh), RevokedRefreshToken.Reason.LOGGED_OUT)
+
+
+@transactional
+def delete_account(*, user, password: str) -> None:
+    """Delete `user` after checking the password, with their events (each published as deleted, as any
+    delete is). Their tokens stop working: access tokens at the next request (no such user), refresh
+    tokens at the next exchange."""
+    if not user.check_password(password):
+        raise ValidationError({"password": ["The password is not correct."]}, code="invalid_password")
+    for event in Event.objects.filter(created_by=user).order_by():
+        event_delete(event=event, user=user)
+    user.delete()

@@ -1,4 +1,4 @@
-"""HTTP endpoints of accounts: register, login, refresh, me. Thin: they call `services`."""
+"""HTTP endpoints of accounts: register, login, refresh (rotation), logout, me (read, delete). Thin: they call `services`."""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
@@ -9,8 +9,8 @@ from core.openapi import UNAUTHENTICATED, VALIDATION_ERROR, error_response
 
 from . import limits, selectors, services
 from .serializers import (
-    AccessTokenSerializer,
     LoginSerializer,
+    PasswordConfirmationSerializer,
     RefreshRequestSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -96,17 +96,52 @@ class RefreshApi(APIView):
 
     @extend_schema(
         tags=["auth"],
-        summary="Exchange a refresh token for a new access token",
+        summary="Exchange a refresh token for new tokens (rotation)",
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent is refused from then on "
+            "(`token_revoked`), as is one of a deactivated or deleted user (`user_inactive`)."
+        ),
         request=RefreshRequestSerializer,
-        responses={200: AccessTokenSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+        responses={200: TokenPairSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
     )
     def post(self, request):
         serializer = RefreshRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(services.refresh_access_token(serializer.validated_data["refresh"]))
+        return Response(services.refresh_tokens(serializer.validated_data["refresh"]))
+
+
+class LogoutApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out: revoke a refresh token",
+        description="Idempotent. The access token stays valid until it expires (at most 30 minutes).",
+        request=RefreshRequestSerializer,
+        responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def post(self, request):
+        serializer = RefreshRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.log_out(serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
     @extend_schema(tags=["auth"], summary="The authenticated user", responses={200: UserSerializer, 401: UNAUTHENTICATED})
     def get(self, request):
         return Response(UserSerializer(selectors.user_profile(request.user)).data)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Delete one's own account",
+        description="Needs the password. The user's events are deleted too, each with its `event.deleted` notification.",
+        request=PasswordConfirmationSerializer,
+        responses={204: None, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED},
+    )
+    def delete(self, request):
+        serializer = PasswordConfirmationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.delete_account(user=selectors.user_profile(request.user), password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-"""The event-change message contract: building, serialising and validating.
+"""The message contract (event changes, user access changes): building, serialising and validating.
 
 The producer (the event service's outbox relay) and the consumer (the
 notification service's worker) both go through `validate_message`, so a
@@ -21,7 +21,12 @@ SCHEMA_VERSION = 1
 EVENT_CREATED = "event.created"
 EVENT_UPDATED = "event.updated"
 EVENT_DELETED = "event.deleted"
-MESSAGE_TYPES = (EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED)
+USER_DEACTIVATED = "user.deactivated"
+USER_REACTIVATED = "user.reactivated"
+USER_DELETED = "user.deleted"
+EVENT_MESSAGE_TYPES = (EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED)
+USER_MESSAGE_TYPES = (USER_DEACTIVATED, USER_REACTIVATED, USER_DELETED)
+MESSAGE_TYPES = (*EVENT_MESSAGE_TYPES, *USER_MESSAGE_TYPES)
 CONTENT_TYPE = "application/json"
 
 

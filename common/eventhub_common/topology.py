@@ -51,7 +51,7 @@ class Topology:
         }
 
 
-NOTIFICATION_BINDING_KEY = "event.*"
+NOTIFICATION_BINDING_KEYS = ("event.*", "user.*")  # event changes; user deactivations and deletions
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def declarations(topology: Topology) -> tuple[list[ExchangeSpec], list[QueueSpec
     ]
     bindings = [
         BindingSpec(topology.dead_letter_queue, topology.dead_letter_exchange, ""),
-        BindingSpec(topology.notification_queue, topology.exchange, NOTIFICATION_BINDING_KEY),
+        *(BindingSpec(topology.notification_queue, topology.exchange, key) for key in NOTIFICATION_BINDING_KEYS),
     ]
     return exchanges, queues, bindings
 

@@ -56,6 +56,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["username_key"]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        if "is_active" in field_names:
+            user.loaded_is_active = user.is_active  # a change of it is published (accounts.publishing)
+        return user
+
     def save(self, *args, **kwargs):
         self.username_key = self.username.lower()
         self.email_key = self.email.lower()

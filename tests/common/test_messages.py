@@ -88,3 +88,14 @@ def test_naive_datetimes_are_refused():
 @pytest.mark.parametrize("snapshot", sorted(SNAPSHOTS.glob("*.json")), ids=lambda p: p.name)
 def test_yesterdays_messages_are_still_valid(snapshot):
     validate_message(json.loads(snapshot.read_text()))
+
+
+@pytest.mark.parametrize("kind", ["user.deactivated", "user.reactivated", "user.deleted"])
+def test_user_messages_carry_the_user_and_not_an_event(kind):
+    assert build_message(kind, actor=USER, data=dict(USER))["data"] == USER
+    with pytest.raises(InvalidMessage, match="data"):
+        build_message(kind, actor=USER, data={"id": USER["id"]})  # no username
+    with pytest.raises(InvalidMessage):
+        build_message("event.deleted", actor=USER, data=dict(USER))  # an event message needs the event
+    with pytest.raises(InvalidMessage):
+        build_message("user.renamed", actor=USER, data=dict(USER))  # not a type of the contract

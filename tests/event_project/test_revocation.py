@@ -82,3 +82,28 @@ def test_deleting_ones_account_needs_the_password_and_takes_the_events_with_it(u
     deleted = [str(message.body) for message in OutboxMessage.objects.filter(routing_key="event.deleted")]
     for event in events:
         assert sum(str(event.pk) in body for body in deleted) == 1
+
+
+def user_messages(user) -> list[str]:
+    return [
+        message.routing_key
+        for message in OutboxMessage.objects.filter(routing_key__startswith="user.").order_by("created_at", "id")
+        if message.body["data"]["id"] == str(user.pk)
+    ]
+
+
+def test_deactivation_reactivation_and_deletion_are_published_for_the_notification_service(user, client_ip):
+    from django.contrib.auth import get_user_model
+
+    loaded = get_user_model().objects.get(pk=user.pk)
+    loaded.full_name = "Renamed"
+    loaded.save()
+    assert user_messages(user) == []  # only a change of access is published
+    loaded.is_active = False
+    loaded.save()
+    loaded.save()  # saved again unchanged: nothing more
+    loaded.is_active = True
+    loaded.save()
+    assert user_messages(user) == ["user.deactivated", "user.reactivated"]
+    bearer_client(user, client_ip).delete("/api/auth/me/", {"password": PASSWORD}, format="json")
+    assert user_messages(user) == ["user.deactivated", "user.reactivated", "user.deleted"]

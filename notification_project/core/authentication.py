@@ -7,6 +7,9 @@ called); the request's user is the identity the token carries.
 from dataclasses import dataclass
 
 from eventhub_common.bearer_auth import BearerTokenAuthentication
+from rest_framework import exceptions
+
+from access.selectors import is_revoked
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,10 @@ class TokenUser:
 
 
 class AccessTokenAuthentication(BearerTokenAuthentication):
-    """`Authorization: Bearer <access token>`; the caller is the identity the token carries."""
+    """`Authorization: Bearer <access token>`; the caller is the identity the token carries, unless the event
+    service deactivated or deleted that user (`access`)."""
 
     def user_for(self, claims):
+        if is_revoked(claims.user_id):
+            raise exceptions.AuthenticationFailed("This user is deactivated or deleted.", "user_inactive")
         return TokenUser(claims.user_id, claims.username, claims.expires_at)

@@ -9,6 +9,9 @@ acked only after its notification is committed, so a crash means redelivery,
 which the unique `message_id` turns into a no-op. A batch that fails to store
 is handled again message by message, so one bad message costs only itself.
 
+User messages (`user.deactivated`, `user.reactivated`, `user.deleted`) are handled one by one: the
+user's access is revoked or restored (`access`), and a revocation closes their sockets on every node.
+
 Poison messages: one that fails validation goes straight to the dead-letter
 exchange with the reason in its headers; one whose processing fails is retried
 until its delivery count reaches BROKER_DELIVERY_LIMIT, then dead-lettered the
@@ -26,10 +29,11 @@ import aio_pika
 import aiormq
 from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
-from eventhub_common.messages import InvalidMessage, decode_message
+from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
-from realtime.push import push_notification
+from access.services import apply_user_change
+from realtime.push import close_user_sockets, push_notification
 
 from .processing import store_notification, store_notifications
 
@@ -41,6 +45,14 @@ REASON_HEADER = "x-eventhub-dead-letter-reason"
 # be sent any more; the broker redelivers the message on the reconnected channel, and the stored copy's
 # `message_id` turns that redelivery into a no-op.
 CHANNEL_GONE = (aiormq.exceptions.ChannelInvalidStateError, aiormq.exceptions.AMQPError, ConnectionError)
+
+
+def process(envelope: dict):
+    """One message's effect in the database: its notification (`Stored`), or for `user.*` whether the
+    user's access is now revoked."""
+    if envelope["type"] in USER_MESSAGE_TYPES:
+        return apply_user_change(envelope)
+    return store_notification(envelope)
 
 
 class EventConsumerWorker:
@@ -125,9 +137,14 @@ class EventConsumerWorker:
         valid = []
         for message in batch:
             try:
-                valid.append((message, decode_message(message.body)))
+                envelope = decode_message(message.body)
             except InvalidMessage as exc:
                 await self.dead_letter(message, f"invalid message: {exc.reason}")
+                continue
+            if envelope["type"] in USER_MESSAGE_TYPES:
+                await self.handle(message, envelope)  # rare: on its own
+            else:
+                valid.append((message, envelope))
         if len(valid) == 1:
             await self.handle(*valid[0])
             return
@@ -145,7 +162,7 @@ class EventConsumerWorker:
 
     async def handle(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict) -> None:
         try:
-            stored = await sync_to_async(store_notification, thread_sensitive=True)(envelope)
+            outcome = await sync_to_async(process, thread_sensitive=True)(envelope)
         except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
             deliveries = int((message.headers or {}).get("x-delivery-count", 0)) + 1
             if deliveries >= self.topology.delivery_limit:
@@ -154,12 +171,15 @@ class EventConsumerWorker:
                 logger.warning("processing %s failed (attempt %d): %s", message.message_id, deliveries, exc)
                 await self.settle(message, message.nack(requeue=True))
             return
-        await self.finish(message, envelope, stored)
+        await self.finish(message, envelope, outcome)
 
-    async def finish(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict, stored) -> None:
-        """Push what was stored (after its commit), then ack."""
-        if stored.notification is not None:
-            await push_notification(self.layer, stored.notification, envelope["data"]["created_by"]["id"])
+    async def finish(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict, outcome) -> None:
+        """Push what was stored, or close a revoked user's sockets (after the commit), then ack."""
+        if envelope["type"] in USER_MESSAGE_TYPES:
+            if outcome:
+                await close_user_sockets(self.layer, envelope["data"]["id"])
+        elif outcome.notification is not None:
+            await push_notification(self.layer, outcome.notification, envelope["data"]["created_by"]["id"])
         if await self.settle(message, message.ack()):
             self.processed += 1
 

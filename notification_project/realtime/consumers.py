@@ -26,9 +26,12 @@ from notifications.payloads import notification_payload
 from subscriptions import services as subscriptions
 
 from .broadcast import node_broadcast
+from access.selectors import is_revoked
+
 from .groups import event_group, user_group
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
+ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
 RECENT_IDS = 5000
 
 
@@ -81,6 +84,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         for group in [user_group(self.user_id), *map(event_group, event_ids)]:
             await self._join(group)
         await node_broadcast().join(self)  # the broadcast group, shared by this process's sockets
+        # Checked once in the user's group, so a revocation that lands meanwhile closes the socket instead.
+        if await database_sync_to_async(is_revoked)(self.user_id):
+            await self.close()
+            return
         await self.accept(subprotocol)
         self.expiry = asyncio.create_task(self._close_when_expired(claims.expires_at))
         if since is not None and since_seq is None:
@@ -118,6 +125,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.held_back.append(message)
             return
         await self._deliver(message["seq"], message["payload"])
+
+    async def access_revoked(self, message):
+        await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
 
     async def subscription_changed(self, message):
         group = event_group(message["event_id"])

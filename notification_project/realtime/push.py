@@ -41,3 +41,8 @@ async def push_notification(layer, notification: Notification, creator_id: str) 
             await layer.group_send(group, message)
         except ChannelFull:
             logger.warning("channel layer full: notification %s not pushed to %s (history has it)", notification.pk, group)
+
+
+async def close_user_sockets(layer, user_id: str) -> None:
+    """Every open socket of this user, on every node, closes (4003): their access was revoked."""
+    await layer.group_send(user_group(user_id), {"type": "access.revoked"})

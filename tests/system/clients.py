@@ -58,12 +58,19 @@ class Listener:
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
+    closed_at: float | None = None
+
     def _read(self):
         try:
             for frame in self.socket:
                 self.inbox.put(Received(json.loads(frame), time.monotonic()))
         except ConnectionClosed:
             pass
+        self.closed_at = time.monotonic()
+
+    @property
+    def close_code(self) -> int | None:
+        return self.socket.close_code
 
     def send(self, message: dict) -> None:
         self.socket.send(json.dumps(message))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from .clients import open_listener, register_and_log_in
+from .clients import PASSWORD, open_listener, register_and_log_in
 
 DELIVERY_BUDGET = 1.0
 QUIET_WAIT = 1.5
@@ -124,3 +124,24 @@ def test_killing_the_consumer_mid_stream_loses_nothing_and_duplicates_nothing(sy
     history = httpx.get(f"{system.notifications}/api/notifications/?page_size=100", headers=users["carol"].headers).json()
     burst = [item for item in history["results"] if item["event"]["title"].startswith("burst ")]
     assert sorted(item["event"]["title"] for item in burst) == sorted(titles)
+
+
+def test_deleting_an_account_closes_its_sockets_and_the_notification_service_refuses_its_token(system, users):
+    dave = register_and_log_in(system.event_api, "dave")
+    socket = open_listener(system.websocket, dave)
+    history = f"{system.notifications}/api/notifications/"
+    try:
+        assert httpx.get(history, headers=dave.headers).status_code == 200
+        deleted = httpx.request(
+            "DELETE", f"{system.event_api}/api/auth/me/", json={"password": PASSWORD}, headers=dave.headers, timeout=10
+        )
+        answered = time.monotonic()
+        assert deleted.status_code == 204
+        socket.thread.join(timeout=10)
+        assert socket.closed_at is not None, "the socket stayed open"
+        print(f"socket closed {socket.closed_at - answered:.3f} s after the delete was answered")
+        assert socket.close_code == 4003
+        assert socket.closed_at - answered < 5 * DELIVERY_BUDGET
+        assert httpx.get(history, headers=dave.headers).status_code == 401
+    finally:
+        socket.close()

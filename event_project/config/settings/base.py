@@ -5,15 +5,7 @@ from pathlib import Path
 
 from eventhub_common.access_tokens import ACCESS_TOKEN_LIFETIME, ALGORITHM, token_config_from_env
 from eventhub_common import django_settings
-from eventhub_common.django_settings import (  # noqa: F401 - settings both services share
-    LOGIN_RATE_LIMIT,
-    RATELIMIT_FAIL_OPEN,
-    RATELIMIT_USE_CACHE,
-    REDIS_BREAKER_SECONDS,
-    REDIS_TIMEOUT_SECONDS,
-    REDIS_URL,
-    TRUSTED_PROXY_COUNT,
-)
+from eventhub_common.shared_settings import *  # noqa: F403 - Redis, login limit, proxies: as the other service
 from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -62,8 +54,6 @@ BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
 PASSWORD_HASHERS = ["accounts.hashers.ConfigurableBCryptSHA256PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_policy.PasswordPolicyValidator"}]
 
-# Shared cache (Redis): rate limits, users, event read copies.
-CACHES = django_settings.redis_caches()
 # Abuse limits (accounts/limits.py), django-ratelimit's `count/period`: shared by every process through Redis.
 LOGIN_FAILURE_LIMIT = env_str("LOGIN_FAILURE_LIMIT", "10/15m")  # failures that lock an account's password logins
 REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "10/h")  # registrations per client IP (IPv6 /64)

@@ -4,15 +4,7 @@ from pathlib import Path
 
 from eventhub_common.access_tokens import token_config_from_env
 from eventhub_common import django_settings
-from eventhub_common.django_settings import (  # noqa: F401 - settings both services share
-    LOGIN_RATE_LIMIT,
-    RATELIMIT_FAIL_OPEN,
-    RATELIMIT_USE_CACHE,
-    REDIS_BREAKER_SECONDS,
-    REDIS_TIMEOUT_SECONDS,
-    REDIS_URL,
-    TRUSTED_PROXY_COUNT,
-)
+from eventhub_common.shared_settings import *  # noqa: F403 - Redis, login limit, proxies: as the other service
 from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
 from eventhub_common.topology import amqp_url_from_env
 
@@ -44,9 +36,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [*django_settings.SECURITY_AND_STATIC_MIDDLEWARE, *django_settings.SESSION_AND_AUTH_MIDDLEWARE]
-
-# Redis: only for the admin's login limit, counted with the event service's logins (same KEY_PREFIX).
-CACHES = django_settings.redis_caches()
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"

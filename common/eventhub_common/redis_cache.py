@@ -23,6 +23,7 @@ most until that retry).
 import json
 import logging
 import threading
+import time
 from functools import partial
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -139,9 +140,8 @@ class ReusedClientRedisCache(RedisCache):
         threading.Thread(target=self._retry_until_written, name="redis-pending-writes", daemon=True).start()
 
     def _retry_until_written(self) -> None:
-        stop = threading.Event()
         while True:
-            stop.wait(self._cache.breaker.open_seconds)
+            time.sleep(self._cache.breaker.open_seconds)
             try:
                 self._write_pending()
             except FAILURES:

@@ -46,7 +46,22 @@ class GeoPointSerializerField(serializers.Field):
         return value
 
 
-class EventSerializer(MongoModelSerializer):
+class FieldsBuiltOnce:
+    """A serializer whose fields are built once per class and handed out as shallow copies.
+
+    DRF builds (ModelSerializer: from the model) and deep-copies every field for every serializer instance;
+    that was about a quarter of a cached list read's CPU (finding 30) and 15 % of a create's (finding 33).
+    The fields here keep no state beyond what `bind()` sets on the copy.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_built_once" not in cls.__dict__:
+            cls._fields_built_once = super().get_fields()
+        return {name: copy.copy(field) for name, field in cls._fields_built_once.items()}
+
+
+class EventSerializer(FieldsBuiltOnce, MongoModelSerializer):
     """An event as read and written through the API."""
 
     title = serializers.CharField(max_length=100, allow_blank=False)
@@ -103,13 +118,8 @@ class EventSerializer(MongoModelSerializer):
         return attrs
 
 
-class EventFilterSerializer(serializers.Serializer):
+class EventFilterSerializer(FieldsBuiltOnce, serializers.Serializer):
     """Query parameters of `GET /api/events/`."""
-
-    def get_fields(self):
-        """Shallow copies of the declared fields. DRF deep-copies them for every instance, which cost a cached list
-        read about a quarter of its CPU (finding 30); these fields keep no state beyond what `bind()` sets on the copy."""
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     status = serializers.ChoiceField(choices=EventStatus.choices, required=False)
     tag = serializers.CharField(max_length=50, required=False)

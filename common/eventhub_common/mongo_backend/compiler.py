@@ -1,4 +1,5 @@
-"""Compilers: upstream's, except that a SELECT whose pipeline a `find` can express is sent as `find`.
+"""Compilers: upstream's, except that a SELECT whose pipeline a `find` can express is sent as `find`, and
+that an INSERT skips the SELECT's set-up.
 
 django-mongodb-backend sends every read as an aggregation pipeline, and for an
 ordered query it adds an identity `$addFields` of the sort keys before `$sort`
@@ -17,9 +18,9 @@ import time
 from django_mongodb_backend.compiler import (  # noqa: F401 - the module Django resolves compilers from
     SQLAggregateCompiler,
     SQLDeleteCompiler,
-    SQLInsertCompiler,
     SQLUpdateCompiler,
 )
+from django_mongodb_backend.compiler import SQLInsertCompiler as UpstreamSQLInsertCompiler
 from django_mongodb_backend.compiler import SQLCompiler as UpstreamSQLCompiler
 from django_mongodb_backend.query import MongoQuery, wrap_database_errors
 from django_mongodb_backend.utils import OperationDebugWrapper
@@ -94,3 +95,12 @@ class DatabaseErrorCursor:
 
 class SQLCompiler(UpstreamSQLCompiler):
     query_class = FindOrAggregateQuery
+
+
+class SQLInsertCompiler(UpstreamSQLInsertCompiler):
+    """Upstream's insert without its first step, `pre_sql_setup()`: that builds a SELECT (every column, the
+    model's ordering, annotations, search stages) which an insert never reads. It was about a third of an
+    insert's CPU (docs/performance.md, finding 33)."""
+
+    def pre_sql_setup(self, with_col_aliases=False):
+        return None

@@ -145,9 +145,6 @@ class EventConsumerWorker:
                 await self.handle(message, envelope)  # rare: on its own
             else:
                 valid.append((message, envelope))
-        if len(valid) == 1:
-            await self.handle(*valid[0])
-            return
         if not valid:
             return
         try:

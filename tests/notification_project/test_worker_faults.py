@@ -44,15 +44,15 @@ async def test_a_connection_lost_while_a_message_is_stored_costs_a_redelivery_no
     topology = Topology(namespace=f"{os.environ.get('BROKER_NAMESPACE', 'eventhub-test')}-fault-{uuid.uuid4().hex[:8]}", delivery_limit=3)
     broker = Broker(topology)
     in_hand, release = threading.Event(), threading.Event()
-    store = worker_module.store_notification
+    store = worker_module.store_notifications
 
-    def store_slowly_the_first_time(envelope):
+    def store_slowly_the_first_time(envelopes):
         if not in_hand.is_set():
             in_hand.set()
             release.wait(30)  # the broker drops the connection meanwhile; then the store commits
-        return store(envelope)
+        return store(envelopes)
 
-    monkeypatch.setattr(worker_module, "store_notification", store_slowly_the_first_time)
+    monkeypatch.setattr(worker_module, "store_notifications", store_slowly_the_first_time)
     worker = worker_module.EventConsumerWorker(amqp_url_from_env(), topology, prefetch=20, layer=get_channel_layer())
     task = asyncio.create_task(worker.run())
     ann = Person("ann")

@@ -1,8 +1,8 @@
 """The notifications WebSocket: authentication, group membership, recovery, client actions.
 
 Protocol (docs/websocket.md): connect to `/ws/notifications/?token=<access JWT>`
-(or offer the token as a `Sec-WebSocket-Protocol` value); without a valid token
-the handshake is refused. With `?since=<notification id>` the server first
+(or offer `bearer` and the token as `Sec-WebSocket-Protocol` values; the answer
+selects `bearer`, never the token); without a valid token the handshake is refused. With `?since=<notification id>` the server first
 replays, in order, every notification after that one, then streams live ones;
 live ones that arrive during the replay are held back and de-duplicated, so
 there is no gap and no duplicate. When the token expires the server closes
@@ -32,18 +32,40 @@ from .groups import event_group, user_group
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
+POLICY_VIOLATION_CLOSE_CODE = 1008  # more client frames than the limit allows
+TOO_BIG_CLOSE_CODE = 1009  # a client frame over WEBSOCKET_MAX_FRAME_BYTES
 RECENT_IDS = 5000
+BEARER_PROTOCOL = "bearer"  # offered beside a token sent as a subprotocol; the one the answer selects
 
 
 def token_from_scope(scope) -> tuple[str | None, str | None]:
-    """(token, subprotocol to echo): from `?token=`, else from a `Sec-WebSocket-Protocol` value."""
+    """(token, subprotocol to select): from `?token=`, else from a `Sec-WebSocket-Protocol` value. The
+    token itself is never selected (the answer would echo it); `bearer` is, when the client offered it."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("token"):
         return query["token"][0], None
-    for protocol in scope.get("subprotocols", []):
+    offered = scope.get("subprotocols", [])
+    for protocol in offered:
         if protocol.count(".") == 2:  # a JWT among the offered protocols
-            return protocol, protocol
+            return protocol, BEARER_PROTOCOL if BEARER_PROTOCOL in offered else None
     return None, None
+
+
+class FrameBudget:
+    """A token bucket of client frames: `rate` a second, at most `burst` at once."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.updated = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class RecentIds:
@@ -78,6 +100,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.replaying = True
         self.held_back: list[dict] = []
         self.joined: set[str] = set()
+        self.frames = FrameBudget(settings.WEBSOCKET_FRAMES_PER_SECOND, settings.WEBSOCKET_FRAME_BURST)
 
         since = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [None])[0]
         since_seq, event_ids, self.connected_seq = await self._connection_state(since)
@@ -93,7 +116,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if since is not None and since_seq is None:
             await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
         if since_seq is not None:
-            await self._replay_after(since_seq)
+            await self._replay_after(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
         self.replaying = False
         for message in sorted(self.held_back, key=lambda m: m["seq"]):
             await self._deliver(message["seq"], message["payload"])
@@ -141,6 +164,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     # -- from the client ----------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        size = len(bytes_data) if text_data is None else len(text_data.encode())
+        if size > settings.WEBSOCKET_MAX_FRAME_BYTES:
+            await self.close(code=TOO_BIG_CLOSE_CODE)
+            return
+        if not self.frames.take():
+            await self.close(code=POLICY_VIOLATION_CLOSE_CODE)
+            return
         try:
             request = json.loads(text_data if text_data is not None else bytes_data)
         except (TypeError, ValueError):
@@ -192,12 +222,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         """Deliver what this socket missed while it was not yet in a group it just joined."""
         await self._replay_after(max(self.last_seq, self.connected_seq))
 
-    async def _replay_after(self, seq: int):
-        """Send every notification of this user numbered above `seq`, oldest first, in batches."""
+    async def _replay_after(self, seq: int, limit: int | None = None):
+        """Send every notification of this user numbered above `seq`, oldest first, in batches; with `limit`,
+        at most that many, then, when more exist, a `replay_truncated` frame naming the last one sent."""
+        sent, last_id = 0, None
         while True:
             notifications = await database_sync_to_async(selectors.after)(self.user_id, seq, self.replay_batch)
             for notification in notifications:
-                await self._deliver(notification.seq, notification_payload(notification))
+                if sent == limit:
+                    await self._send({"type": "replay_truncated", "replayed": sent, "last_id": last_id})
+                    return
+                payload = notification_payload(notification)
+                await self._deliver(notification.seq, payload)
+                sent, last_id = sent + 1, payload["id"]
             if len(notifications) < self.replay_batch:
                 return
             seq = notifications[-1].seq

@@ -69,6 +69,14 @@ CONSUMER_BATCH_SIZE = env_int("CONSUMER_BATCH_SIZE", 50)
 # Seconds between the consumer's attempts to reach RabbitMQ again after losing it.
 CONSUMER_RECONNECT_SECONDS = env_float("CONSUMER_RECONNECT_SECONDS", 1.0)
 
+# WebSocket limits (docs/websocket.md, "Limits").
+WEBSOCKET_FRAMES_PER_SECOND = env_float("WEBSOCKET_FRAMES_PER_SECOND", 20.0)  # client frames, a token bucket
+WEBSOCKET_FRAME_BURST = env_int("WEBSOCKET_FRAME_BURST", 40)  # beyond both: closed with 1008
+WEBSOCKET_MAX_FRAME_BYTES = env_int("WEBSOCKET_MAX_FRAME_BYTES", 64 * 1024)  # a larger client frame: closed with 1009
+WEBSOCKET_REPLAY_LIMIT = env_int("WEBSOCKET_REPLAY_LIMIT", 1000)  # notifications one `since` replay sends at most
+# Browser origins allowed besides this service's own hosts (ALLOWED_HOSTS); clients that send no Origin pass.
+WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

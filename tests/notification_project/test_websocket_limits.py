@@ -1,0 +1,93 @@
+"""WebSocket limits (issue 17): client frames, frame size, replay length, the subprotocol answer, Origin."""
+
+import pytest
+from bson import ObjectId
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from .helpers import Person, connect, event_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def open_socket(path: str, **kwargs) -> tuple[WebsocketCommunicator, bool, object]:
+    from config.asgi import application
+
+    communicator = WebsocketCommunicator(application, path, **kwargs)
+    connected, subprotocol = await communicator.connect(timeout=10)
+    return communicator, connected, subprotocol
+
+
+async def closed_with(socket) -> int:
+    output = await socket.receive_output(timeout=5)
+    while output["type"] != "websocket.close":
+        output = await socket.receive_output(timeout=5)
+    return output["code"]
+
+
+async def test_a_token_offered_as_subprotocol_is_never_echoed_and_bearer_is_selected_when_offered():
+    person = Person("proto")
+    socket, connected, selected = await open_socket("/ws/notifications/", subprotocols=["bearer", person.token])
+    assert connected and selected == "bearer"
+    await socket.disconnect()
+    socket, connected, selected = await open_socket("/ws/notifications/", subprotocols=[person.token])
+    assert connected and selected is None
+    await socket.disconnect()
+
+
+async def test_frames_beyond_the_budget_close_the_socket_with_1008(settings):
+    settings.WEBSOCKET_FRAME_BURST, settings.WEBSOCKET_FRAMES_PER_SECOND = 5, 0.5
+    socket = await connect(Person("chatty"))
+    for _ in range(5):
+        await socket.send_json_to({"action": "ping"})
+        assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    await socket.send_json_to({"action": "ping"})
+    assert await closed_with(socket) == 1008
+
+
+async def test_a_frame_over_the_size_limit_closes_the_socket_with_1009(settings):
+    socket = await connect(Person("big"))
+    await socket.send_to(text_data="x" * settings.WEBSOCKET_MAX_FRAME_BYTES)  # at the limit: an error, still open
+    assert (await socket.receive_json_from(timeout=5))["code"] == "invalid_json"
+    await socket.send_to(text_data="x" * (settings.WEBSOCKET_MAX_FRAME_BYTES + 1))
+    assert await closed_with(socket) == 1009
+
+
+def store_created(creator: Person, count: int) -> list[str]:
+    from notifications.processing import store_notification
+
+    return [
+        str(store_notification(event_message("event.created", str(ObjectId()), creator, title=f"n{n}")).notification.pk)
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("stored_after", [3, 6])
+async def test_a_since_replay_stops_at_its_limit_and_says_where(settings, monkeypatch, stored_after):
+    from realtime.consumers import NotificationConsumer
+
+    settings.WEBSOCKET_REPLAY_LIMIT = 3
+    monkeypatch.setattr(NotificationConsumer, "replay_batch", 2)  # the limit falls inside a page
+    creator = Person("prolific")
+    first, *after = await database_sync_to_async(store_created)(creator, 1 + stored_after)
+    socket = await connect(creator, since=first)
+    frames = [await socket.receive_json_from(timeout=5) for _ in range(3)]
+    assert [frame["id"] for frame in frames] == after[:3]
+    if stored_after > 3:
+        assert await socket.receive_json_from(timeout=5) == {"type": "replay_truncated", "replayed": 3, "last_id": after[2]}
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [(None, True), (b"http://localhost:8001", True), (b"https://client.example", True), (b"https://evil.example", False)],
+)
+async def test_browsers_connect_only_from_allowed_origins(settings, origin, allowed):
+    settings.WEBSOCKET_ALLOWED_ORIGINS = ["https://client.example"]
+    headers = [(b"origin", origin)] if origin else []
+    person = Person("browser")
+    socket, connected, _ = await open_socket(f"/ws/notifications/?token={person.token}", headers=headers)
+    assert connected is allowed
+    if connected:
+        await socket.disconnect()

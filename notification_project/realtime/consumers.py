@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
+from eventhub_common.api_errors import Conflict
 
 from core.exceptions import NotFound
 from notifications import selectors
@@ -198,6 +199,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 created = await database_sync_to_async(subscriptions.unsubscribe)(self.user_id, event_id)
         except NotFound as exc:
             await self._error("unknown_event", str(exc.detail), action=action, event_id=event_id)
+            return
+        except Conflict as exc:
+            await self._error("too_many_subscriptions", str(exc.detail), action=action, event_id=event_id)
             return
         await self.subscription_changed({"event_id": event_id, "subscribed": action == "subscribe"})
         await database_sync_to_async(subscriptions.tell_sockets)(self.user_id, event_id, action == "subscribe")

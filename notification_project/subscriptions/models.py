@@ -11,7 +11,10 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user_id", "event_id"], name="subscription_unique")]
-        indexes = [models.Index(fields=["event_id"], name="subscription_event")]
+        indexes = [
+            models.Index(fields=["event_id"], name="subscription_event"),
+            models.Index(fields=["user_id"], name="subscription_user"),  # beside the partial unique one (decision 57)
+        ]
 
     def __str__(self):
         return f"{self.user_id} -> {self.event_id}"

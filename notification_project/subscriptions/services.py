@@ -4,7 +4,9 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError
+from eventhub_common.api_errors import Conflict
 
 from core.exceptions import NotFound
 from registry.services import live_event
@@ -16,12 +18,16 @@ logger = logging.getLogger(__name__)
 
 
 def subscribe(user_id: str, event_id: str) -> tuple[Subscription, bool]:
-    """Subscribe (idempotent); returns the subscription and whether it is new. Unknown or deleted event: NotFound."""
+    """Subscribe (idempotent); returns the subscription and whether it is new. Unknown or deleted event:
+    NotFound; a user at SUBSCRIPTIONS_PER_USER: Conflict."""
     if live_event(event_id) is None:
         raise NotFound("No such event (unknown or deleted).")
     existing = Subscription.objects.filter(user_id=user_id, event_id=event_id).first()
     if existing:
         return existing, False
+    if Subscription.objects.filter(user_id=user_id).count() >= settings.SUBSCRIPTIONS_PER_USER:
+        # Counted, not reserved: concurrent subscribes of one user can pass it by a few.
+        raise Conflict(f"At most {settings.SUBSCRIPTIONS_PER_USER} subscriptions per user.", code="too_many_subscriptions")
     try:
         subscription = Subscription.objects.create(user_id=user_id, event_id=event_id)
     except IntegrityError:  # a concurrent subscribe won

@@ -1,7 +1,7 @@
 """Subscriptions over REST; open sockets of the user follow the change."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED
+from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED, error_response
 from eventhub_common.pagination import CursorPagination
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,6 +10,13 @@ from rest_framework.views import APIView
 from . import services
 from .models import Subscription
 from .serializers import SubscriptionSerializer
+
+TOO_MANY_SUBSCRIPTIONS = error_response(
+    "The user follows `SUBSCRIPTIONS_PER_USER` (1,000) events already.",
+    "too_many_subscriptions",
+    "At most 1000 subscriptions per user.",
+    409,
+)
 
 EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="24-character hex ObjectId")
 
@@ -20,7 +27,9 @@ class SubscriptionApi(APIView):
         summary="Subscribe to an event's updates and deletion",
         parameters=[EVENT_ID],
         request=None,
-        responses={201: SubscriptionSerializer, 200: SubscriptionSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={
+            201: SubscriptionSerializer, 200: SubscriptionSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND, 409: TOO_MANY_SUBSCRIPTIONS
+        },
     )
     def post(self, request, event_id):
         subscription, created = services.subscribe(request.user.id, event_id)

@@ -124,6 +124,20 @@ def test_subscribe_is_201_then_200_and_delete_is_204(api, people):
     assert api.get("/api/subscriptions/", **ben.auth).json()["results"] == []
 
 
+def test_a_user_at_the_subscription_limit_gets_409_and_keeps_what_they_have(api, people, settings):
+    settings.SUBSCRIPTIONS_PER_USER = 2
+    ann, ben = people["ann"], people["ben"]
+    events = [str(ObjectId()) for _ in range(3)]
+    for event_id in events:
+        store("event.created", event_id, ann)
+    assert [api.post(f"/api/events/{e}/subscription/", **ben.auth).status_code for e in events[:2]] == [201, 201]
+    refused = api.post(f"/api/events/{events[2]}/subscription/", **ben.auth)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "too_many_subscriptions"
+    assert api.post(f"/api/events/{events[0]}/subscription/", **ben.auth).status_code == 200  # already had it
+    assert api.delete(f"/api/events/{events[0]}/subscription/", **ben.auth).status_code == 204
+    assert api.post(f"/api/events/{events[2]}/subscription/", **ben.auth).status_code == 201
+
+
 def test_subscribing_to_an_unknown_or_deleted_event_is_404(api, people):
     ann, ben = people["ann"], people["ben"]
     deleted = str(ObjectId())

@@ -91,3 +91,21 @@ async def test_browsers_connect_only_from_allowed_origins(settings, origin, allo
     assert connected is allowed
     if connected:
         await socket.disconnect()
+
+
+async def test_a_subscribe_past_the_limit_is_an_error_frame_and_the_socket_stays_open(settings):
+    settings.SUBSCRIPTIONS_PER_USER = 1
+    creator, follower = Person("host"), Person("fan")
+    await database_sync_to_async(store_created)(creator, 2)
+    from registry.models import KnownEvent
+
+    events = await database_sync_to_async(lambda: list(KnownEvent.objects.values_list("event_id", flat=True)[:2]))()
+    socket = await connect(follower)
+    await socket.send_json_to({"action": "subscribe", "event_id": events[0]})
+    assert (await socket.receive_json_from(timeout=5))["type"] == "ack"
+    await socket.send_json_to({"action": "subscribe", "event_id": events[1]})
+    frame = await socket.receive_json_from(timeout=5)
+    assert frame["type"] == "error" and frame["code"] == "too_many_subscriptions"
+    await socket.send_json_to({"action": "ping"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    await socket.disconnect()

@@ -76,6 +76,7 @@ WEBSOCKET_MAX_FRAME_BYTES = env_int("WEBSOCKET_MAX_FRAME_BYTES", 64 * 1024)  # a
 WEBSOCKET_REPLAY_LIMIT = env_int("WEBSOCKET_REPLAY_LIMIT", 1000)  # notifications one `since` replay sends at most
 # Browser origins allowed besides this service's own hosts (ALLOWED_HOSTS); clients that send no Origin pass.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])
+SUBSCRIPTIONS_PER_USER = env_int("SUBSCRIPTIONS_PER_USER", 1000)  # beyond it a subscribe is a 409 (REST) or an error frame
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

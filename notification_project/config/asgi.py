@@ -9,13 +9,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from realtime.origins import origin_checked  # noqa: E402
+from realtime.origins import BrowserOriginValidator  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": origin_checked(URLRouter(websocket_urlpatterns)),
+        "websocket": BrowserOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
 

@@ -2,11 +2,12 @@
 
 Protocol (docs/websocket.md): connect to `/ws/notifications/?token=<access JWT>`
 (or offer `bearer` and the token as `Sec-WebSocket-Protocol` values; the answer
-selects `bearer`, never the token); without a valid token the handshake is refused. With `?since=<notification id>` the server first
-replays, in order, every notification after that one, then streams live ones;
-live ones that arrive during the replay are held back and de-duplicated, so
-there is no gap and no duplicate. When the token expires the server closes
-with code 4001.
+selects `bearer`, never the token); without a valid token the handshake is
+refused. With `?since=<notification id>` the server first replays, in order,
+every notification after that one (at most WEBSOCKET_REPLAY_LIMIT), then streams
+live ones; live ones that arrive during the replay are held back and
+de-duplicated, so there is no gap and no duplicate. When the token expires the
+server closes with code 4001. Client frames are limited in rate and size.
 """
 
 import asyncio

@@ -22,7 +22,3 @@ class BrowserOriginValidator(OriginValidator):
         """ALLOWED_HOSTS (host patterns, any port) and WEBSOCKET_ALLOWED_ORIGINS (scheme://host[:port])."""
         patterns = [*settings.ALLOWED_HOSTS, *settings.WEBSOCKET_ALLOWED_ORIGINS]
         return any(pattern == "*" or self.match_allowed_origin(parsed_origin, pattern) for pattern in patterns)
-
-
-def origin_checked(application):
-    return BrowserOriginValidator(application)

@@ -86,18 +86,24 @@ def event_message(kind: str, event_id: str, creator: Person, *, actor: Person | 
     return build_message(kind, actor=(actor or creator).ref, data=data, **extra)
 
 
-async def connect(person: Person, since: str | None = None, subprotocol: bool = False):
+async def open_socket(path: str, **kwargs):
+    """(communicator, connected, selected subprotocol or close code) of a handshake with the real application."""
     from channels.testing import WebsocketCommunicator
 
     from config.asgi import application
 
+    communicator = WebsocketCommunicator(application, path, **kwargs)
+    connected, subprotocol_or_code = await communicator.connect(timeout=10)
+    return communicator, connected, subprotocol_or_code
+
+
+async def connect(person: Person, since: str | None = None, subprotocol: bool = False):
     path = "/ws/notifications/"
     if subprotocol:
-        communicator = WebsocketCommunicator(application, path, subprotocols=[person.token])
+        communicator, connected, subprotocol_or_code = await open_socket(path, subprotocols=["bearer", person.token])
     else:
         path += f"?token={person.token}" + (f"&since={since}" if since else "")
-        communicator = WebsocketCommunicator(application, path)
-    connected, subprotocol_or_code = await communicator.connect(timeout=10)
+        communicator, connected, subprotocol_or_code = await open_socket(path)
     assert connected, subprotocol_or_code
     return communicator
 

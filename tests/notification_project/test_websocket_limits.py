@@ -3,19 +3,10 @@
 import pytest
 from bson import ObjectId
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from .helpers import Person, connect, event_message
+from .helpers import Person, connect, event_message, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def open_socket(path: str, **kwargs) -> tuple[WebsocketCommunicator, bool, object]:
-    from config.asgi import application
-
-    communicator = WebsocketCommunicator(application, path, **kwargs)
-    connected, subprotocol = await communicator.connect(timeout=10)
-    return communicator, connected, subprotocol
 
 
 async def closed_with(socket) -> int:

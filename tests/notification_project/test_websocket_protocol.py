@@ -4,18 +4,14 @@ import asyncio
 
 import pytest
 from bson import ObjectId
-from channels.testing import WebsocketCommunicator
 
-from .helpers import Person, connect, event_message, known, make_token, notifications
+from .helpers import Person, connect, event_message, known, make_token, notifications, open_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
 
 
 async def refused(path: str, **kwargs) -> bool:
-    from config.asgi import application
-
-    communicator = WebsocketCommunicator(application, path, **kwargs)
-    connected, _ = await communicator.connect(timeout=5)
+    communicator, connected, _ = await open_socket(path, **kwargs)
     if connected:
         await communicator.disconnect()
     return not connected

@@ -48,6 +48,7 @@ class BenchSystem:
             "LOG_LEVEL": "WARNING",
             # The benchmark measures capacity: a few seeded users write hundreds of events a minute.
             "EVENT_WRITE_RATE_LIMIT": "1000000/m",
+            "WEBSOCKET_SOCKETS_PER_USER": "1000000",  # and opens thousands of sockets for those users
             **env_overrides,
         }
         self.specs = {spec.name: spec for spec in process_specs(self.ports) if notifications or spec.cwd != NOTIFICATION_PROJECT}

@@ -7,7 +7,8 @@ refused. With `?since=<notification id>` the server first replays, in order,
 every notification after that one (at most WEBSOCKET_REPLAY_LIMIT), then streams
 live ones; live ones that arrive during the replay are held back and
 de-duplicated, so there is no gap and no duplicate. When the token expires the
-server closes with code 4001. Client frames are limited in rate and size.
+server closes with code 4001. Client frames are limited in rate and size, and sockets
+per user in number (`socket_slots`).
 """
 
 import asyncio
@@ -16,6 +17,7 @@ import time
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -27,13 +29,15 @@ from notifications import selectors
 from notifications.payloads import notification_payload
 from subscriptions import services as subscriptions
 
-from .broadcast import node_broadcast
 from access.selectors import is_revoked
 
+from . import socket_slots
+from .broadcast import node_broadcast
 from .groups import event_group, user_group
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
+TOO_MANY_SOCKETS_CLOSE_CODE = 4029  # the user already has WEBSOCKET_SOCKETS_PER_USER sockets open
 POLICY_VIOLATION_CLOSE_CODE = 1008  # more client frames than the limit allows
 TOO_BIG_CLOSE_CODE = 1009  # a client frame over WEBSOCKET_MAX_FRAME_BYTES
 RECENT_IDS = 5000
@@ -97,6 +101,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused
             return
         self.user_id, self.username = claims.user_id, claims.username
+        self.holds_slot = await sync_to_async(socket_slots.claim)(
+            self.user_id, self.channel_name, now=time.time(), expires_at=claims.expires_at
+        )
+        if not self.holds_slot:
+            await self.accept(subprotocol)  # accepted only so that the close code reaches the client
+            await self.close(code=TOO_MANY_SOCKETS_CLOSE_CODE)
+            return
         self.delivered = RecentIds()
         self.last_seq = 0
         self.replaying = True
@@ -127,6 +138,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if hasattr(self, "expiry"):
             self.expiry.cancel()
+        if getattr(self, "holds_slot", False):
+            await sync_to_async(socket_slots.release)(self.user_id, self.channel_name)
         node_broadcast().leave(self)
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)

@@ -1,5 +1,7 @@
 """WebSocket limits (issue 17): client frames, frame size, replay length, the subprotocol answer, Origin."""
 
+import time
+
 import pytest
 from bson import ObjectId
 from channels.db import database_sync_to_async
@@ -100,3 +102,34 @@ async def test_a_subscribe_past_the_limit_is_an_error_frame_and_the_socket_stays
     await socket.send_json_to({"action": "ping"})
     assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     await socket.disconnect()
+
+
+async def test_sockets_beyond_the_per_user_limit_are_closed_with_4029_until_one_closes(settings):
+    settings.WEBSOCKET_SOCKETS_PER_USER = 2
+    person, other = Person("many-tabs"), Person("other-tabs")
+    first, second = await connect(person), await connect(person)
+    third, connected, _ = await open_socket(f"/ws/notifications/?token={person.token}")
+    assert connected and await closed_with(third) == 4029
+    await (await connect(other)).disconnect()  # the limit is per user
+    await first.disconnect()
+    again = await connect(person)
+    await socket_is_open(again)
+    for socket in (second, again):
+        await socket.disconnect()
+
+
+async def test_the_slot_of_a_socket_whose_process_died_is_free_once_its_token_expires(settings):
+    from realtime import socket_slots
+
+    settings.WEBSOCKET_SOCKETS_PER_USER = 1
+    person = Person("crashed-node")
+    # A socket of a process that died without releasing: its token expired a second ago.
+    assert await database_sync_to_async(socket_slots.claim)(person.id, "dead", now=time.time() - 60, expires_at=time.time() - 1)
+    socket = await connect(person)
+    await socket_is_open(socket)
+    await socket.disconnect()
+
+
+async def socket_is_open(socket):
+    await socket.send_json_to({"action": "ping"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}

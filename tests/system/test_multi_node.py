@@ -15,7 +15,10 @@ from .test_end_to_end import QUIET_WAIT, event_body
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     # The nodes sit behind "a load balancer": one trusted proxy hop, so each test client has its own IP.
-    running = RunningSystem(tmp_path_factory.mktemp("multi-node-logs"), nodes=2, TRUSTED_PROXY_COUNT="1")
+    # At most 3 sockets per user, counted across both notification nodes.
+    running = RunningSystem(
+        tmp_path_factory.mktemp("multi-node-logs"), nodes=2, TRUSTED_PROXY_COUNT="1", WEBSOCKET_SOCKETS_PER_USER="3"
+    )
     try:
         running.start_all()
         yield running
@@ -47,6 +50,24 @@ def test_every_connection_on_any_node_gets_each_notification_exactly_once(cluste
         page = httpx.get(f"http://127.0.0.1:{cluster.ports.notification_ports()[1]}/api/notifications/?page_size=100", headers=user.headers).json()
         history = [item["event"]["title"] for item in page["results"] if item["event"]["title"].startswith("multi ")]
         assert sorted(history) == sorted(titles)
+
+
+def test_sockets_per_user_are_counted_across_nodes(cluster):
+    api_a, _ = cluster.event_api_urls
+    ws_a, ws_b = cluster.websocket_urls
+    fay = register_and_log_in(api_a, "fay", forwarded_for="198.51.100.12")
+    sockets = [open_listener(ws_a, fay), open_listener(ws_b, fay), open_listener(ws_a, fay)]
+    try:
+        refused = open_listener(ws_b, fay)
+        refused.thread.join(timeout=10)
+        assert refused.close_code == 4029
+        sockets.pop().close()
+        sockets.append(again := open_listener(ws_b, fay))  # a slot freed on node A serves node B
+        again.send({"action": "ping"})
+        assert again.inbox.get(timeout=5).payload == {"type": "pong"}
+    finally:
+        for socket in sockets:
+            socket.close()
 
 
 def within_one_window(key: str, period: int = 60, needed: float = 15) -> None:

@@ -13,12 +13,14 @@ same flags, such as the Rust server `secantusd-rs` that `make bench` builds.
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pymongo
 
@@ -99,3 +101,25 @@ def mongodb(*, data_dir: Path | None = None, port: int | None = None, log_level:
             server.wait()
         if temporary:
             shutil.rmtree(storage, ignore_errors=True)
+
+
+def server_process(uri: str):
+    """The local process serving `uri` (a `psutil.Process`), found by its `--port`; None if there is none."""
+    import psutil  # a test and benchmark tool (requirements/bench.txt)
+
+    port = str(urlparse(uri).port)
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if "--port" in cmdline and cmdline[cmdline.index("--port") + 1 : cmdline.index("--port") + 2] == [port]:
+            return process
+    return None
+
+
+@contextlib.contextmanager
+def stalled(process):
+    """The server `process` stopped with SIGSTOP (it answers nothing, like a hung database) until exit."""
+    process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)

@@ -15,11 +15,12 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from pymongo.errors import ConnectionFailure, PyMongoError
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .mongo_transactions import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,7 @@ class RateLimited(ApiError):
 
 def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
     """The 503 for a database that did not answer (a timeout or a lost connection), else None."""
-    cause = exc if isinstance(exc, PyMongoError) else exc.__cause__
-    if isinstance(cause, PyMongoError) and (isinstance(cause, ConnectionFailure) or cause.timeout):
+    if is_database_unavailable(exc):
         return ServiceUnavailable("The database did not answer in time; retry shortly.", retry_after=DATABASE_RETRY_AFTER)
     return None
 

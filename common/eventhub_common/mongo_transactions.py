@@ -1,4 +1,5 @@
-"""MongoDB helpers for both services: real transactions, retries of transient conflicts, ObjectId parsing.
+"""MongoDB helpers for both services: real transactions, retries of transient conflicts, telling an
+unavailable database from a failing statement, ObjectId parsing.
 
 `django.db.transaction.atomic` is a no-op on django-mongodb-backend; the
 backend's own `atomic` opens a MongoDB session transaction (replica set or
@@ -14,23 +15,32 @@ from bson.errors import InvalidId
 from django.db import DatabaseError
 from django_mongodb_backend.transaction import atomic as mongo_atomic
 from django_mongodb_backend.transaction import on_commit
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic", "on_commit", "transactional", "parse_object_id"]
+__all__ = ["atomic", "on_commit", "transactional", "is_database_unavailable", "parse_object_id"]
 
 atomic = mongo_atomic
 TRANSIENT_LABEL = "TransientTransactionError"
 
 
+def _causes(exc: BaseException):
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def _is_transient(exc: BaseException) -> bool:
-    cause = exc
-    while cause is not None:
-        if isinstance(cause, PyMongoError) and cause.has_error_label(TRANSIENT_LABEL):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
+    return any(isinstance(cause, PyMongoError) and cause.has_error_label(TRANSIENT_LABEL) for cause in _causes(exc))
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says MongoDB did not answer (a lost connection, no server, a timeout, Django's wrapper
+    of one), rather than that a statement failed: the same work can succeed once the database is back."""
+    return any(
+        isinstance(cause, PyMongoError) and (isinstance(cause, ConnectionFailure) or cause.timeout) for cause in _causes(exc)
+    )
 
 
 def transactional(func=None, *, attempts: int = 5):
@@ -49,8 +59,8 @@ def transactional(func=None, *, attempts: int = 5):
                     with atomic():
                         return fn(*args, **kwargs)
                 except (DatabaseError, PyMongoError) as exc:
-                    if attempt == attempts or not _is_transient(exc):
-                        raise
+                    if attempt == attempts or not _is_transient(exc) or is_database_unavailable(exc):
+                        raise  # (an unavailable database is labelled transient too, but is the caller's to wait for)
                     logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)
                     time.sleep(0.005 * attempt)
             raise AssertionError("unreachable")

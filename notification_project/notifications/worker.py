@@ -12,10 +12,14 @@ is handled again message by message, so one bad message costs only itself.
 User messages (`user.deactivated`, `user.reactivated`, `user.deleted`) are handled one by one: the
 user's access is revoked or restored (`access`), and a revocation closes their sockets on every node.
 
-Poison messages: one that fails validation goes straight to the dead-letter
-exchange with the reason in its headers; one whose processing fails is retried
-until its delivery count reaches BROKER_DELIVERY_LIMIT, then dead-lettered the
-same way. The worker keeps going either way.
+Transient is not poison. The database work of a message runs within CONSUMER_DATABASE_TIMEOUT_SECONDS
+(`pymongo.timeout`). When MongoDB does not answer (a timeout, a lost connection), the worker holds the
+messages and tries again with capped, jittered backoff (up to CONSUMER_RETRY_MAX_SECONDS between tries)
+until it does: nothing is nacked, so an outage never counts toward the delivery limit. Poison messages:
+one that fails validation goes straight to the dead-letter exchange with the reason in its headers; one
+whose processing fails for another reason is retried until its delivery count reaches
+BROKER_DELIVERY_LIMIT, then dead-lettered the same way (`manage.py dead_letters` lists and replays them).
+The worker keeps going either way.
 
 Broker outages: aio-pika's robust connection reconnects (every CONSUMER_RECONNECT_SECONDS) and
 resumes consuming. An ack, nack or dead-letter publish meant for a channel that died is dropped with a
@@ -24,12 +28,15 @@ warning: the broker redelivers that message on the new channel, and its stored c
 
 import asyncio
 import logging
+import random
 
 import aio_pika
 import aiormq
+import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
+from eventhub_common.mongo_transactions import is_database_unavailable
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
 from access.services import apply_user_change
@@ -47,6 +54,19 @@ REASON_HEADER = "x-eventhub-dead-letter-reason"
 CHANNEL_GONE = (aiormq.exceptions.ChannelInvalidStateError, aiormq.exceptions.AMQPError, ConnectionError)
 
 
+FIRST_RETRY_SECONDS = 0.1  # the first wait after MongoDB did not answer; doubled up to the configured cap
+
+
+class Stopping(Exception):
+    """The worker was told to stop while waiting for the database: the message stays unsettled (redelivered)."""
+
+
+def within_deadline(seconds: float, func, *args):
+    """`func(*args)` with every MongoDB operation it makes sharing one deadline."""
+    with pymongo.timeout(seconds):
+        return func(*args)
+
+
 def process(envelope: dict):
     """One message's effect in the database: its notification (`Stored`), or for `user.*` whether the
     user's access is now revoked."""
@@ -57,7 +77,15 @@ def process(envelope: dict):
 
 class EventConsumerWorker:
     def __init__(
-        self, url: str, topology: Topology, prefetch: int, layer, batch_size: int = 50, reconnect_seconds: float = 1.0
+        self,
+        url: str,
+        topology: Topology,
+        prefetch: int,
+        layer,
+        batch_size: int = 50,
+        reconnect_seconds: float = 1.0,
+        database_timeout: float = 5.0,
+        retry_max_seconds: float = 1.0,
     ):
         self.url = url
         self.topology = topology
@@ -65,10 +93,13 @@ class EventConsumerWorker:
         self.batch_size = max(1, min(batch_size, prefetch))
         self.layer = layer
         self.reconnect_seconds = reconnect_seconds
+        self.database_timeout = database_timeout
+        self.retry_max_seconds = retry_max_seconds
         self.stopping = asyncio.Event()
         self.processed = 0
         self.dead_lettered = 0
         self.settle_lost = 0
+        self.database_retries = 0
         self.heartbeat = Heartbeat.from_env()
 
     async def connect(self):
@@ -82,11 +113,33 @@ class EventConsumerWorker:
                 )
             except (ConnectionError, OSError, aiormq.exceptions.AMQPError) as exc:
                 logger.warning("RabbitMQ not reachable (%s: %s); retrying in %gs", exc.__class__.__name__, exc, self.reconnect_seconds)
-                try:
-                    await asyncio.wait_for(self.stopping.wait(), self.reconnect_seconds)
+                if await self._stopped_within(self.reconnect_seconds):
                     return None
-                except TimeoutError:
-                    pass
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if the worker is told to stop; whether it was."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+            return True
+        except TimeoutError:
+            return False
+
+    async def in_database(self, func, *args):
+        """`func(*args)` in the ORM's thread within the database deadline; while MongoDB does not answer,
+        tried again with backoff (the messages in hand stay unsettled). Raises `Stopping` if told to stop."""
+        delay = FIRST_RETRY_SECONDS
+        while True:
+            try:
+                return await sync_to_async(within_deadline, thread_sensitive=True)(self.database_timeout, func, *args)
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    raise
+                self.database_retries += 1
+                cause = exc.__cause__ or exc
+                logger.warning("MongoDB unavailable (%s: %s); trying again in %.2fs", cause.__class__.__name__, cause, delay)
+            if await self._stopped_within(delay * random.uniform(0.5, 1.0)):
+                raise Stopping
+            delay = min(delay * 2, self.retry_max_seconds)
 
     async def run(self) -> None:
         beating = asyncio.create_task(self.beat_while_running())
@@ -148,7 +201,9 @@ class EventConsumerWorker:
         if not valid:
             return
         try:
-            results = await sync_to_async(store_notifications, thread_sensitive=True)([envelope for _, envelope in valid])
+            results = await self.in_database(store_notifications, [envelope for _, envelope in valid])
+        except Stopping:
+            return
         except Exception as exc:  # noqa: BLE001 - each message is tried again on its own
             logger.warning("storing a batch of %d failed (%s: %s); one by one", len(valid), exc.__class__.__name__, exc)
             for message, envelope in valid:
@@ -159,8 +214,10 @@ class EventConsumerWorker:
 
     async def handle(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict) -> None:
         try:
-            outcome = await sync_to_async(process, thread_sensitive=True)(envelope)
-        except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+            outcome = await self.in_database(process, envelope)
+        except Stopping:
+            return
+        except Exception as exc:  # noqa: BLE001 - any other failure is retried, then dead-lettered
             deliveries = int((message.headers or {}).get("x-delivery-count", 0)) + 1
             if deliveries >= self.topology.delivery_limit:
                 await self.dead_letter(message, f"processing failed {deliveries} times: {exc.__class__.__name__}: {exc}")

@@ -3,14 +3,12 @@ Retry-After within DATABASE_REQUEST_TIMEOUT_SECONDS; one the caches can answer s
 everything works again."""
 
 import os
-import signal
 import time
 from contextlib import contextmanager
-from urllib.parse import urlparse
 
-import psutil
 import pytest
 from django.test import override_settings
+from manage_scripts.embedded_mongo import server_process, stalled
 
 from .conftest import bearer_client
 from .factories import make_event
@@ -20,23 +18,13 @@ pytestmark = pytest.mark.django_db
 DEADLINE = 1.0
 
 
-def embedded_mongodb() -> psutil.Process:
-    port = str(urlparse(os.environ["MONGODB_URI"]).port)
-    for process in psutil.process_iter(["cmdline"]):
-        cmdline = process.info["cmdline"] or []
-        if "--port" in cmdline and cmdline[cmdline.index("--port") + 1 : cmdline.index("--port") + 2] == [port]:
-            return process
-    pytest.skip("MONGODB_URI is not the test command's embedded server")
-
-
 @contextmanager
 def database_stopped():
-    server = embedded_mongodb()
-    server.send_signal(signal.SIGSTOP)
-    try:
+    server = server_process(os.environ["MONGODB_URI"])
+    if server is None:
+        pytest.skip("MONGODB_URI is not the test command's embedded server")
+    with stalled(server):
         yield
-    finally:
-        server.send_signal(signal.SIGCONT)
 
 
 def timed(call):

@@ -1,5 +1,7 @@
-"""The consumer survives the broker: a connection lost while a message is in hand costs a redelivery,
-never the worker (issue 18). The broker really drops the worker's connection (`rabbitmqctl close_connection`)."""
+"""The consumer survives its dependencies (issue 18). The broker: a connection lost while a message is in
+hand costs a redelivery, never the worker (the broker really drops the worker's connection, `rabbitmqctl
+close_connection`). The database: while it does not answer (the embedded server stopped with SIGSTOP),
+messages are held and tried again, never counted as failed deliveries nor dead-lettered."""
 
 import asyncio
 import os
@@ -12,6 +14,7 @@ import pytest
 from bson import ObjectId
 from channels.db import database_sync_to_async
 from eventhub_common.topology import Topology, amqp_url_from_env
+from manage_scripts.embedded_mongo import server_process, stalled
 
 from .helpers import Broker, Person, event_message
 
@@ -30,6 +33,10 @@ def close_connections_mentioning(text: str) -> int:
     return len(pids)
 
 
+def fault_topology(name: str, delivery_limit: int) -> Topology:
+    return Topology(namespace=f"{os.environ.get('BROKER_NAMESPACE', 'eventhub-test')}-{name}-{uuid.uuid4().hex[:8]}", delivery_limit=delivery_limit)
+
+
 def stored_count(message_id: str) -> int:
     from notifications.models import Notification
 
@@ -41,7 +48,7 @@ async def test_a_connection_lost_while_a_message_is_stored_costs_a_redelivery_no
 
     from notifications import worker as worker_module
 
-    topology = Topology(namespace=f"{os.environ.get('BROKER_NAMESPACE', 'eventhub-test')}-fault-{uuid.uuid4().hex[:8]}", delivery_limit=3)
+    topology = fault_topology("fault", delivery_limit=3)
     broker = Broker(topology)
     in_hand, release = threading.Event(), threading.Event()
     store = worker_module.store_notifications
@@ -74,6 +81,40 @@ async def test_a_connection_lost_while_a_message_is_stored_costs_a_redelivery_no
         assert worker.processed == 2  # the redelivered first and the second, each acked on the new channel
     finally:
         release.set()
+        worker.stop()
+        await asyncio.wait_for(task, timeout=15)
+        broker.close()
+
+
+async def test_a_stalled_database_holds_the_message_without_counting_it_as_a_failed_delivery():
+    from channels.layers import get_channel_layer
+
+    from notifications.worker import EventConsumerWorker
+
+    server = server_process(os.environ["MONGODB_URI"])
+    if server is None:
+        pytest.skip("MONGODB_URI is not the test command's embedded server")
+    topology = fault_topology("stall", delivery_limit=2)  # two counted failures would dead-letter it
+    broker = Broker(topology)
+    worker = EventConsumerWorker(
+        amqp_url_from_env(), topology, prefetch=20, layer=get_channel_layer(), database_timeout=0.5, retry_max_seconds=0.2
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+        with stalled(server):
+            message = broker.publish(event_message("event.created", str(ObjectId()), Person("bo"), title="held"))
+            await asyncio.sleep(3)  # six deadlines of 0.5 s
+            assert not task.done(), f"the worker stopped: {task.exception()!r}"
+            assert worker.database_retries >= 2
+        deadline = time.monotonic() + 10
+        while not (await database_sync_to_async(stored_count)(message["message_id"])):
+            assert time.monotonic() < deadline, "nothing was stored after the database came back"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert await database_sync_to_async(stored_count)(message["message_id"]) == 1
+        assert (worker.processed, worker.dead_lettered) == (1, 0)
+        assert await asyncio.to_thread(broker.dead_letters, 1, 0.5) == []
+    finally:
         worker.stop()
         await asyncio.wait_for(task, timeout=15)
         broker.close()

@@ -68,6 +68,10 @@ CONSUMER_PREFETCH = env_int("CONSUMER_PREFETCH", 50)
 CONSUMER_BATCH_SIZE = env_int("CONSUMER_BATCH_SIZE", 50)
 # Seconds between the consumer's attempts to reach RabbitMQ again after losing it.
 CONSUMER_RECONNECT_SECONDS = env_float("CONSUMER_RECONNECT_SECONDS", 1.0)
+# The database time one batch (or message) may take; beyond it MongoDB counts as unavailable, and the consumer
+# holds the messages and tries again, waiting at most CONSUMER_RETRY_MAX_SECONDS between tries (never dead-letters).
+CONSUMER_DATABASE_TIMEOUT_SECONDS = env_float("CONSUMER_DATABASE_TIMEOUT_SECONDS", 5.0)
+CONSUMER_RETRY_MAX_SECONDS = env_float("CONSUMER_RETRY_MAX_SECONDS", 1.0)
 
 # WebSocket limits (docs/websocket.md, "Limits").
 WEBSOCKET_FRAMES_PER_SECOND = env_float("WEBSOCKET_FRAMES_PER_SECOND", 20.0)  # client frames, a token bucket

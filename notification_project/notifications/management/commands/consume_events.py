@@ -29,6 +29,8 @@ class Command(BaseCommand):
             layer,
             batch_size=settings.CONSUMER_BATCH_SIZE,
             reconnect_seconds=settings.CONSUMER_RECONNECT_SECONDS,
+            database_timeout=settings.CONSUMER_DATABASE_TIMEOUT_SECONDS,
+            retry_max_seconds=settings.CONSUMER_RETRY_MAX_SECONDS,
         )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

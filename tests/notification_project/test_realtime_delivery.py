@@ -1,10 +1,14 @@
 """From RabbitMQ to WebSockets: recipients rules, exact payloads, idempotency, poison messages, recovery."""
 
 import asyncio
+import io
 
+import pika
 import pytest
 from bson import ObjectId
 from channels.db import database_sync_to_async
+from django.core.management import CommandError
+from eventhub_common.messages import encode_message
 
 from .helpers import Person, connect, event_message, known, make_token, notifications
 
@@ -200,3 +204,55 @@ async def test_a_push_skips_channels_per_message_database_cleanup(broker, people
     assert (await socket.receive_json_from())["type"] == "pong"
     assert len(calls) == before + 1  # client messages still get it
     await socket.disconnect()
+
+
+def stored_count(message_id: str) -> int:
+    from notifications.models import Notification
+
+    return Notification.objects.filter(message_id=message_id).count()
+
+
+async def test_dead_letters_are_listed_with_their_reasons_and_a_replay_stores_each_once(broker, topology, people, monkeypatch):
+    from django.core.management import call_command
+
+    from notifications import worker as worker_module
+
+    def dead_letters(*args) -> str:
+        output = io.StringIO()
+        call_command("dead_letters", *args, stdout=output)
+        return output.getvalue()
+
+    def fails(message):
+        raise RuntimeError("a bug, since fixed")
+
+    monkeypatch.setenv("BROKER_NAMESPACE", topology.namespace)
+    monkeypatch.setenv("BROKER_DELIVERY_LIMIT", str(topology.delivery_limit))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(worker_module, "store_notification", fails)
+        patched.setattr(worker_module, "store_notifications", lambda messages: fails(messages[0]))
+        message = broker.publish(event_message("event.created", new_event_id(), people["ann"], title="Replayed"))
+        deadline = asyncio.get_running_loop().time() + 15
+        while message["message_id"] not in (listing := await asyncio.to_thread(dead_letters)):
+            assert asyncio.get_running_loop().time() < deadline, listing
+            await asyncio.sleep(0.2)
+    listing = await asyncio.to_thread(dead_letters)
+    line = next(line for line in listing.splitlines() if line.startswith(message["message_id"]))
+    assert line.split("\t")[1:] == ["event.created", "processing failed 3 times: RuntimeError: a bug, since fixed"]
+    assert await asyncio.to_thread(dead_letters) == listing  # a look leaves them where they were
+
+    assert "1 replayed" in await asyncio.to_thread(dead_letters, "--replay", message["message_id"])
+    for _ in range(100):
+        if await database_sync_to_async(stored_count)(message["message_id"]):
+            break
+        await asyncio.sleep(0.1)
+    assert message["message_id"] not in await asyncio.to_thread(dead_letters)
+    # The same message dead-lettered again (say, replayed from a copy) is a duplicate: still one notification.
+    broker.channel.basic_publish(
+        topology.dead_letter_exchange, "", encode_message(message), pika.BasicProperties(message_id=message["message_id"])
+    )
+    await asyncio.to_thread(dead_letters, "--replay", message["message_id"])
+    await asyncio.sleep(1)
+    assert await database_sync_to_async(stored_count)(message["message_id"]) == 1
+    with pytest.raises(CommandError, match="not in the dead-letter queue"):
+        await asyncio.to_thread(dead_letters, "--replay", "no-such-message")

@@ -13,9 +13,15 @@ How it keeps its promises:
 - **Outages.** Any broker or database error closes the connection and the
   relay retries with capped exponential backoff; records wait in the outbox.
 - **Several relays.** Only the holder of a lease (a document in MongoDB,
-  renewed every few seconds) publishes; the others wait to take over. The
-  lease also stores the change stream's resume token, so a new holder resumes
-  where the last one stopped.
+  renewed every few seconds and while draining) publishes; the others wait to
+  take over. Each takeover increments the lease's fencing token, and a relay
+  marks records sent in one transaction with a write to the lease that matches
+  only its own owner and token, so a relay that lost the lease (stalled past
+  its expiry, say) can mark nothing, and stops at its next batch: what it
+  published in the batch it had in hand is the only overlap with the new
+  holder, which starts from the first record not marked. The lease also stores
+  the change stream's resume token, so a new holder resumes where the last one
+  stopped.
 - **Fallback.** Every `fallback_poll_seconds` the backlog is scanned anyway,
   in case a change event was missed (e.g. after an expired resume token).
 - **Housekeeping.** The leader deletes records sent more than
@@ -75,6 +81,7 @@ class OutboxRelay:
         self.published_count = 0
         self._last_prune = float("-inf")
         self._last_renew = float("-inf")
+        self.token = None  # the lease's fencing token when this relay took it
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -199,10 +206,16 @@ class OutboxRelay:
         return len(confirmed)
 
     def _mark_sent(self, ids: list) -> None:
-        self.outbox.update_many(
-            {"_id": {"$in": ids}, "status": OutboxStatus.PENDING},
-            {"$set": {"status": OutboxStatus.SENT, "sent_at": datetime.now(UTC)}},
-        )
+        """Mark the records sent and renew the lease in one transaction, fenced by the lease's token."""
+        now = datetime.now(UTC)
+        with self.outbox.database.client.start_session() as session, session.start_transaction():
+            self._renew_lease(session=session)
+            self.outbox.update_many(
+                {"_id": {"$in": ids}, "status": OutboxStatus.PENDING},
+                {"$set": {"status": OutboxStatus.SENT, "sent_at": now}},
+                session=session,
+            )
+        self._last_renew = time.monotonic()
         self.published_count += len(ids)
         logger.debug("published %d message(s)", len(ids))
 
@@ -212,20 +225,30 @@ class OutboxRelay:
         return self.leases.find_one({"name": LEASE_NAME}) or {}
 
     def _acquire_lease(self) -> bool:
+        """Keep the lease while it is this relay's and unexpired; else take it when free or expired, with a
+        new fencing token."""
         now = datetime.now(UTC)
+        expires = {"expires_at": now + timedelta(seconds=self.settings.lease_seconds)}
+        held = self.leases.find_one_and_update(
+            {"name": LEASE_NAME, "owner": self.owner, "token": self.token, "expires_at": {"$gte": now}},
+            {"$set": expires},
+            return_document=ReturnDocument.AFTER,
+        )
+        if held is not None:
+            return True
         try:
-            document = self.leases.find_one_and_update(
-                {
-                    "name": LEASE_NAME,
-                    "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}, {"expires_at": None}],
-                },
-                {"$set": {"owner": self.owner, "expires_at": now + timedelta(seconds=self.settings.lease_seconds)}},
+            taken = self.leases.find_one_and_update(
+                {"name": LEASE_NAME, "$or": [{"expires_at": {"$lt": now}}, {"expires_at": None}]},
+                {"$set": {"owner": self.owner, **expires}, "$inc": {"token": 1}},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             return False
-        return document is not None and document.get("owner") == self.owner
+        if taken is None or taken.get("owner") != self.owner:
+            return False
+        self.token = taken["token"]
+        return True
 
     def _renew_lease_if_due(self, resume_token=None) -> None:
         self.heartbeat.beat()
@@ -235,18 +258,22 @@ class OutboxRelay:
             self.publisher.keep_alive()
             self._last_renew = now
 
-    def _renew_lease(self, resume_token) -> None:
+    def _renew_lease(self, resume_token=None, session=None) -> None:
         now = datetime.now(UTC)
         update = {"expires_at": now + timedelta(seconds=self.settings.lease_seconds)}
         if resume_token is not None:
             update["resume_token"] = resume_token
-        result = self.leases.update_one({"name": LEASE_NAME, "owner": self.owner}, {"$set": update})
+        result = self.leases.update_one(self._own_lease, {"$set": update}, session=session)
         if result.matched_count == 0:
             raise LeaseLost()
 
+    @property
+    def _own_lease(self) -> dict:
+        return {"name": LEASE_NAME, "owner": self.owner, "token": self.token}
+
     def _release_lease(self) -> None:
         try:
-            self.leases.update_one({"name": LEASE_NAME, "owner": self.owner}, {"$set": {"expires_at": None}})
+            self.leases.update_one(self._own_lease, {"$set": {"expires_at": None}})
         except PyMongoError:
             pass
 

@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+import uuid
 
 import pytest
 from eventhub_common.messages import validate_message
@@ -280,3 +281,53 @@ def test_the_relay_prunes_old_sent_records_on_its_own(user, reader, relays):
     while OutboxMessage.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not OutboxMessage.objects.exists()
+
+
+def pending_backlog(user, count: int) -> list[str]:
+    """`count` pending outbox records in commit order (copies of a real event's message); their titles."""
+    from datetime import timedelta
+
+    from outbox.models import OutboxMessage
+
+    make_event(user, title="template")
+    template = OutboxMessage.objects.get()
+    started, titles, records = template.created_at, [], []
+    for n in range(count):
+        body = {**template.body, "message_id": str(uuid.uuid4()), "data": {**template.body["data"], "title": f"{n:04}"}}
+        titles.append(body["data"]["title"])
+        records.append(OutboxMessage(message_id=body["message_id"], routing_key=template.routing_key, body=body, created_at=started + timedelta(milliseconds=n + 1)))
+    template.delete()
+    OutboxMessage.objects.bulk_create(records)
+    return titles
+
+
+def test_a_relay_that_lost_its_lease_mid_drain_marks_and_publishes_nothing_more(user, reader, relays):
+    from outbox.models import RelayLease
+
+    titles = pending_backlog(user, 1000)
+    first = relays(batch_size=50)
+    batches, stalled, resume = [], threading.Event(), threading.Event()
+    publish = first.relay.publisher.publish_batch
+
+    def publish_then_stall_once(messages):
+        outcome = publish(messages)
+        batches.append(len(messages))
+        if len(batches) == 6:  # confirmed, not yet marked: the relay hangs past its lease
+            stalled.set()
+            resume.wait(30)
+        return outcome
+
+    first.relay.publisher.publish_batch = publish_then_stall_once
+    assert stalled.wait(30)
+    marked_before = first.relay.published_count
+    second = relays(batch_size=50)
+    assert wait_for(lambda: RelayLease.objects.get().owner == second.relay.owner, timeout=15)
+    resume.set()  # the first wakes up while the second drains
+    assert wait_for(lambda: pending_count() == 0, timeout=60)
+    received = [body["data"]["title"] for _, body, _ in reader.read(2000, timeout=3)]
+    assert sorted(set(received)) == titles  # every record
+    takeover = next(i for i in range(1, len(received)) if received[i] <= received[i - 1])
+    assert received[:takeover] == titles[:takeover]  # the first relay's part, in commit order
+    assert received[takeover:] == titles[titles.index(received[takeover]):]  # the second's, in order, to the end
+    assert len(batches) == 6 and first.relay.published_count == marked_before  # nothing published or marked after
+    assert len(received) - len(titles) <= batches[5]  # duplicates: at most the batch the first held

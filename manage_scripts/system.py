@@ -95,6 +95,8 @@ def event_api_command(port: int) -> list[str]:
         "--backpressure", str(event_api_backpressure()),
         "--access-log",
         "--workers-kill-timeout", "10",
+        # A worker that dies is started again while the others serve (granian's default stops them all).
+        "--respawn-failed-workers", "--respawn-interval", "0.5",
     ]
 
 

@@ -8,11 +8,12 @@ SecantusDB). Code here uses `atomic` from this module only.
 
 import functools
 import logging
+import threading
 import time
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from django.db import DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_mongodb_backend.transaction import atomic as mongo_atomic
 from django_mongodb_backend.transaction import on_commit
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -43,22 +44,65 @@ def is_database_unavailable(exc: BaseException) -> bool:
     )
 
 
+class _AbandonedSessions:
+    """Sessions whose transaction was cut off by a deadline, to be killed once the database answers again.
+
+    When `pymongo.timeout` expires inside a transaction, the driver gives up on `abortTransaction` too (it
+    ignores that error), so the server may keep the transaction open, holding its write locks, until its
+    lifetime limit (60 s on MongoDB): every later transaction writing the same document (the notification
+    counter, say) fails with a WriteConflict meanwhile. `killSessions` aborts it at once.
+    """
+
+    def __init__(self):
+        self._ids: list[dict] = []
+        self._lock = threading.Lock()
+
+    def add(self, session_id: dict) -> None:
+        with self._lock:
+            self._ids.append(session_id)
+
+    def kill(self, connection) -> None:
+        """Kill the sessions through `connection` (a Django connection of the MongoDB backend)."""
+        with self._lock:
+            ids, self._ids = self._ids, []
+        if not ids:
+            return
+        try:
+            connection.ensure_connection()
+            connection.connection.admin.command("killSessions", ids)
+            logger.info("killed %d session(s) whose transaction a deadline had cut off", len(ids))
+        except PyMongoError:
+            with self._lock:
+                self._ids = ids + self._ids  # still unavailable: the next transaction tries again
+
+
+_abandoned = _AbandonedSessions()
+
+
 def transactional(func=None, *, attempts: int = 5):
     """Run `func` in one transaction, retrying it when MongoDB reports a transient conflict.
 
     Concurrent writes to one document abort all but one transaction with a
     WriteConflict labelled TransientTransactionError; MongoDB's documented
-    answer is to retry the whole transaction.
+    answer is to retry the whole transaction. A transaction cut off because the
+    database did not answer is not retried here, and its session is killed
+    before the next transaction (`_AbandonedSessions`).
     """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
+            connection = connections[DEFAULT_DB_ALIAS]
+            _abandoned.kill(connection)
             for attempt in range(1, attempts + 1):
+                session_id = None
                 try:
                     with atomic():
+                        session_id = connection.session.session_id
                         return fn(*args, **kwargs)
                 except (DatabaseError, PyMongoError) as exc:
+                    if is_database_unavailable(exc) and session_id is not None:
+                        _abandoned.add(session_id)
                     if attempt == attempts or not _is_transient(exc) or is_database_unavailable(exc):
                         raise  # (an unavailable database is labelled transient too, but is the caller's to wait for)
                     logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)

@@ -8,13 +8,14 @@ provides, with private database names and a private broker namespace.
 import os
 import random
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 
-from manage_scripts.embedded_mongo import free_port
+from manage_scripts.embedded_mongo import REPO_ROOT, free_port
 from manage_scripts.system import Ports, migrate_commands, process_specs
 
 
@@ -129,3 +130,34 @@ class RunningSystem:
 
     def logs(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    # -- under the run command's supervisor (the fault suite) ----------------------------------
+
+    def start_supervised(self) -> None:
+        """The system as `make run` runs it: `manage_scripts.run` (migrations, then every process under its
+        restarting supervisor) on this system's ports, its output in `supervisor.log`."""
+        env = {**self.env, "EVENT_API_PORT": str(self.ports.event_api), "NOTIFICATIONS_PORT": str(self.ports.notifications)}
+        log = open(self.log_dir / "supervisor.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes["supervisor"] = subprocess.Popen(
+            [sys.executable, "-m", "manage_scripts.run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_until_ready(timeout=120)
+
+    def supervised(self) -> dict[str, list]:
+        """The supervisor's live processes by their name in `process_specs` (`psutil.Process` lists; the event
+        API's first is granian's main process, the rest its workers)."""
+        import psutil
+
+        found: dict[str, list] = {name: [] for name in self.specs}
+        for process in psutil.Process(self.processes["supervisor"].pid).children(recursive=True):
+            try:
+                if process.name() in ("sh", "dash", "bash") or process.status() == psutil.STATUS_ZOMBIE:
+                    continue
+                cmdline = " ".join(process.cmdline())
+            except psutil.NoSuchProcess:
+                continue
+            for name, spec in self.specs.items():
+                if spec.shell_command in cmdline and not found[name]:
+                    found[name] = [process, *process.children()]  # granian's workers, for the event API
+        return found

@@ -52,7 +52,7 @@ LEASE_NAME = "outbox-relay"
 
 @dataclass
 class RelaySettings:
-    lease_seconds: float = 10.0
+    lease_seconds: float = 3.0
     fallback_poll_seconds: float = 5.0
     batch_size: int = 200
     # Capped low so publishing resumes within ~2 s of the broker's return (issue 18); jitter keeps relays apart.

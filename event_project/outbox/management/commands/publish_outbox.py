@@ -22,7 +22,7 @@ class Command(BaseCommand):
         relay = OutboxRelay(
             ConfirmingPublisher(amqp_url_from_env(), topology_from_env()),
             RelaySettings(
-                lease_seconds=env_float("OUTBOX_LEASE_SECONDS", 10.0),
+                lease_seconds=env_float("OUTBOX_LEASE_SECONDS", 3.0),
                 fallback_poll_seconds=env_float("OUTBOX_FALLBACK_POLL_SECONDS", 5.0),
                 max_backoff_seconds=env_float("OUTBOX_MAX_BACKOFF_SECONDS", 1.5),
                 retention_hours=env_float("OUTBOX_RETENTION_HOURS", 72.0),

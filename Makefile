@@ -8,33 +8,42 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 ARGS ?=
 
-.PHONY: run test bench manage install clean browser secantus-rs
+.PHONY: help run test bench manage install clean browser secantus-rs
+
+help:  ## this list
+	@echo "EventHub: make <target>"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
 
 $(STAMP): requirements/base.txt requirements/dev.txt common/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: EventHub needs Python 3.11 or newer (e.g. apt-get install python3.11 python3.11-venv, or make PYTHON=python3.12 ...)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$(PYTHON) is older than 3.11: set PYTHON=python3.11 (or newer)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned Python packages into $(VENV) (first run only, 1-2 minutes)..."
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt -e ./common
+	$(PY) -m pip install --progress-bar on -r requirements/dev.txt -e ./common
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP)  ## create .venv with the pinned requirements
 
 # Runs on the Rust SecantusDB server (built on first use, below); on the Python one if it cannot be built.
-run: $(STAMP) secantus-rs
+run: $(STAMP) secantus-rs  ## the whole system (ARGS="--nodes 2" for two of each)
 	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
 	  $(PY) -m manage_scripts.run $(ARGS)
 
-test: $(BENCH_STAMP) browser
+test: $(BENCH_STAMP) browser  ## every test suite (ARGS="-k login -x" goes to pytest)
 	$(PY) -m manage_scripts.test $(ARGS)
 
 # Debian's Chromium and ChromeDriver for the browser-client test (browsers cannot be downloaded
 # by test tools here). Installed only when missing; without root the browser test is skipped.
-browser:
+browser:  ## Debian's Chromium and ChromeDriver for the browser test
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  { echo "Installing chromium and chromium-driver (apt-get, first run only, about a minute)..." && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; } || \
 	  echo "warning: could not install chromium; the browser-client test will be skipped"
 
 # The benchmark's own tools (locust, matplotlib, py-spy) on top of the test set.
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	@echo "Installing the benchmark tools (locust, matplotlib, py-spy)..."
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	touch $(BENCH_STAMP)
 
@@ -42,7 +51,7 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 # `make bench ARGS="--smoke"` for the ~20-second miniature; `ARGS=--help` lists the knobs.
 # Without MONGODB_URI the benchmark runs on the Rust SecantusDB server (built once, below); if it
 # cannot be built, on the Python one. The report names the server that ran.
-bench: $(BENCH_STAMP) secantus-rs
+bench: $(BENCH_STAMP) secantus-rs  ## the load benchmark (ARGS=--help lists its knobs)
 	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
 	  $(PY) -m manage_scripts.bench $(ARGS)
 
@@ -50,7 +59,7 @@ bench: $(BENCH_STAMP) secantus-rs
 # WiredTiger's build needs cmake. About 5 minutes the first time, with cargo's progress; a failure only warns.
 SECANTUS_RS_VERSION := 0.5.3-beta.193
 SECANTUS_RS := var/secantus-rs/bin/secantusd-rs
-secantus-rs:
+secantus-rs:  ## build the Rust SecantusDB server (once, about 5 minutes)
 	@test -x $(SECANTUS_RS) || { \
 	  echo "Building the Rust SecantusDB server into var/secantus-rs (first run only, about 5 minutes)..." && \
 	  { command -v cmake >/dev/null || { echo "installing cmake (apt-get)..." && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; }; } && \
@@ -59,8 +68,8 @@ secantus-rs:
 
 # `make manage SERVICE=event_project ARGS="createsuperuser"` (needs MONGODB_URI of a running system).
 SERVICE ?= event_project
-manage: $(STAMP)
+manage: $(STAMP)  ## manage.py of a service: make manage SERVICE=notification_project ARGS=dead_letters
 	cd $(SERVICE) && ../$(PY) manage.py $(ARGS)
 
-clean:
+clean:  ## remove .venv, var/ and test results
 	rm -rf $(VENV) var test-results

@@ -1,6 +1,6 @@
 """The run command: the whole system in the foreground until Ctrl-C or SIGTERM.
 
-Checks RabbitMQ (starting a local one if needed), starts the embedded MongoDB
+Checks RabbitMQ and Redis (starting a local one of each if needed), starts the embedded MongoDB
 (unless MONGODB_URI is set), applies migrations of both services,
 then supervises every process of `system.process_specs` with honcho, which
 prefixes each log line with the process name; a process that exits is started
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .embedded_mongo import REPO_ROOT, mongodb, server_executable
 from .rabbitmq import ensure_rabbitmq
+from .redis_server import ensure_redis
 from .supervision import RestartingManager
 from .system import Ports, migrate_commands, process_specs
 
@@ -75,6 +76,7 @@ def main(argv: list[str]) -> int:
     )
     port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
     ensure_rabbitmq()
+    ensure_redis()
     with mongodb(data_dir=data_dir(), port=port) as uri:
         env["MONGODB_URI"] = uri
         for command, cwd in migrate_commands():

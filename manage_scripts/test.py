@@ -1,4 +1,5 @@
-"""The test command: a fresh embedded MongoDB (unless MONGODB_URI is set), then every suite.
+"""The test command: RabbitMQ and Redis checked (or started), a fresh embedded MongoDB (unless MONGODB_URI is
+set), then every suite.
 
 Each Django project is its own pytest run, because one process can hold only
 one Django settings module. Broker objects get a per-run namespace so a test
@@ -14,6 +15,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from .embedded_mongo import REPO_ROOT, mongodb
+from .rabbitmq import ensure_rabbitmq
+from .redis_server import ensure_redis
 
 RESULTS = REPO_ROOT / "test-results"
 
@@ -57,6 +60,8 @@ def main(extra_args: list[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.setdefault("BROKER_NAMESPACE", f"eventhub-test-{uuid.uuid4().hex[:8]}")
+    ensure_rabbitmq()  # the tests talk to the real ones: a clear message now instead of hundreds of failures
+    ensure_redis()
     failed_suites = []
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     with mongodb() as uri:

@@ -3,9 +3,13 @@
 
 import os
 import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
 
 
 def main():
+    load_dotenv(Path(__file__).resolve().parent.parent / ".env")  # the repository's .env, if any; the environment wins
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 

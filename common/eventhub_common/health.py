@@ -1,7 +1,8 @@
 """Liveness and readiness probes for orchestrators, compose healthchecks and the run command.
 
 `healthz` says the process serves requests; `readiness_view(...)` builds a
-`readyz` view from the dependency checks a service needs to do its work.
+`readyz` view from the dependency checks a service needs to do its work, and
+reports those it can do without (`degraded`, still 200).
 """
 
 from collections.abc import Callable
@@ -31,12 +32,26 @@ def check_rabbitmq(amqp_url: str) -> str:
     return "ok" if problem is None else f"error: {problem}"
 
 
-def readiness_view(checks: dict[str, Callable[[], str]]):
-    """A view answering 200 when every check says "ok", else 503, with each check's result."""
+def check_redis() -> str:
+    """The default cache's Redis answers PING (through the cache's circuit breaker)."""
+    from django.core.cache import cache
+
+    try:
+        cache._cache.get_client().ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not answering
+        return f"error: {exc.__class__.__name__}"
+
+
+def readiness_view(checks: dict[str, Callable[[], str]], optional: dict[str, Callable[[], str]] | None = None):
+    """A view answering 200 when every check says "ok", else 503, with each check's result; a failing
+    `optional` check makes the status `degraded`, still 200 (the service works without it)."""
 
     def readyz(request):
         results = {name: check() for name, check in checks.items()}
+        extra = {name: check() for name, check in (optional or {}).items()}
         ready = all(value == "ok" for value in results.values())
-        return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+        status = "unavailable" if not ready else "ok" if all(value == "ok" for value in extra.values()) else "degraded"
+        return JsonResponse({"status": status, "checks": {**results, **extra}}, status=200 if ready else 503)
 
     return readyz

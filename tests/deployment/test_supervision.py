@@ -45,3 +45,4 @@ def test_a_process_that_exits_is_restarted_with_backoff_and_the_others_keep_runn
     assert delays[:4] == ["0.2 s", "0.4 s", "0.8 s", "0.8 s"], output  # doubling quick failures, capped
     assert "SIGTERM received" in output
     assert not psutil.pid_exists(steady_pid) or psutil.Process(steady_pid).status() == psutil.STATUS_ZOMBIE
+

@@ -92,3 +92,11 @@ def test_a_user_deactivated_during_a_stall_is_refused_once_redis_is_back(user, c
         assert client.get("/api/auth/me/").status_code == 401  # from the database
     time.sleep(settings.REDIS_BREAKER_SECONDS + 0.2)  # the breaker closed: Redis answers this read
     assert client.get("/api/auth/me/").status_code == 401  # not the cached active record
+
+
+def test_readiness_reports_a_stalled_redis_as_degraded_not_unready(api_client):
+    assert api_client.get("/readyz").json() == {"status": "ok", "checks": {"mongodb": "ok", "redis": "ok"}}
+    with redis_paused(1.0):
+        ready = api_client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded" and ready.json()["checks"]["redis"].startswith("error: ")

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 ARGS ?=
 
-.PHONY: help run test bench manage install clean browser secantus-rs
+.PHONY: help run test bench manage install clean browser prometheus secantus-rs
 
 help:  ## this list
 	@echo "EventHub: make <target>"
@@ -26,11 +26,11 @@ $(STAMP): requirements/base.txt requirements/dev.txt common/pyproject.toml
 install: $(STAMP)  ## create .venv with the pinned requirements
 
 # Runs on the Rust SecantusDB server (built on first use, below); on the Python one if it cannot be built.
-run: $(STAMP) secantus-rs  ## the whole system (ARGS="--nodes 2" for two of each)
+run: $(STAMP) secantus-rs prometheus  ## the whole system (ARGS="--nodes 2" for two of each)
 	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
 	  $(PY) -m manage_scripts.run $(ARGS)
 
-test: $(BENCH_STAMP) browser  ## every test suite (ARGS="-k login -x" goes to pytest)
+test: $(BENCH_STAMP) browser prometheus  ## every test suite (ARGS="-k login -x" goes to pytest)
 	$(PY) -m manage_scripts.test $(ARGS)
 
 # Debian's Chromium and ChromeDriver for the browser-client test (browsers cannot be downloaded
@@ -40,6 +40,14 @@ browser:  ## Debian's Chromium and ChromeDriver for the browser test
 	  { echo "Installing chromium and chromium-driver (apt-get, first run only, about a minute)..." && \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; } || \
 	  echo "warning: could not install chromium; the browser-client test will be skipped"
+
+# Debian's Prometheus, which `make run` starts beside the system and a system test queries. Installed only
+# when missing; without it the run has no Prometheus (its banner says so) and that test is skipped.
+prometheus:  ## Debian's Prometheus (and promtool) for make run's metrics
+	@command -v prometheus >/dev/null || \
+	  { echo "Installing prometheus (apt-get, first run only)..." && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; } || \
+	  echo "warning: could not install prometheus; make run starts without it and its test is skipped"
 
 # The benchmark's own tools (locust, matplotlib, py-spy) on top of the test set.
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt

@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 from .embedded_mongo import REPO_ROOT, mongodb, server_executable
+from .prometheus import prometheus_spec
 from .rabbitmq import ensure_rabbitmq
 from .redis_server import ensure_redis
 from .supervision import RestartingManager
-from .system import Ports, migrate_commands, process_specs
+from .system import Ports, empty_metrics_dirs, migrate_commands, process_specs
+
 
 
 def data_dir() -> Path:
@@ -25,7 +27,7 @@ def data_dir() -> Path:
     return REPO_ROOT / "var" / ("mongodb-rs" if "secantusd-rs" in Path(server_executable()).name else "mongodb")
 
 
-def banner(ports: Ports) -> str:
+def banner(ports: Ports, prometheus_port: int | None) -> str:
     api = f"http://127.0.0.1:{ports.event_api}"
     notify = f"http://127.0.0.1:{ports.notifications}"
     nodes = (
@@ -44,6 +46,9 @@ def banner(ports: Ports) -> str:
             f"  Notifications   {notify}/api/notifications/   (Swagger {notify}/api/docs/)",
             f"  WebSocket       ws://127.0.0.1:{ports.notifications}/ws/notifications/?token=<access token>",
             f"  Browser client  {notify}/",
+            f"  Metrics         {api}/metrics  {notify}/metrics  relay :{ports.metrics}  consumer :{ports.metrics + 1}",
+            f"  Prometheus      http://127.0.0.1:{prometheus_port}/" if prometheus_port else
+            "  Prometheus      not installed (make prometheus, or apt-get install prometheus)",
             *nodes,
             "Stop with Ctrl-C.",
         ]
@@ -65,7 +70,9 @@ def main(argv: list[str]) -> int:
         event_api=int(os.environ.get("EVENT_API_PORT", "8000")),
         notifications=int(os.environ.get("NOTIFICATIONS_PORT", "8001")),
         nodes=args.nodes,
+        metrics=int(os.environ.get("METRICS_BASE_PORT", "9100")),
     )
+    prometheus_port = int(os.environ.get("PROMETHEUS_PORT", "9090"))
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -81,10 +88,15 @@ def main(argv: list[str]) -> int:
         env["MONGODB_URI"] = uri
         for command, cwd in migrate_commands():
             subprocess.run(command, cwd=cwd, env=env, check=True)
+        metrics_dir = Path(os.environ.get("METRICS_DIR", REPO_ROOT / "var" / "metrics"))
+        specs = process_specs(ports, metrics_dir=metrics_dir)
+        empty_metrics_dirs(metrics_dir, specs)
+        prometheus_dir = Path(os.environ.get("PROMETHEUS_DIR", REPO_ROOT / "var" / "prometheus"))
+        prometheus = prometheus_spec(ports, prometheus_dir, prometheus_port, env.get("METRICS_TOKEN", ""))
         manager = RestartingManager()
-        for spec in process_specs(ports):
-            manager.add_process(spec.name, spec.shell_command, env=env, cwd=str(spec.cwd))
-        print(banner(ports), flush=True)
+        for spec in [*specs, *([prometheus] if prometheus else [])]:
+            manager.add_process(spec.name, spec.shell_command, env={**env, **spec.env}, cwd=str(spec.cwd))
+        print(banner(ports, prometheus_port if prometheus else None), flush=True)
         manager.loop()
         return manager.returncode or 0
 

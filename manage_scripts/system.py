@@ -6,8 +6,9 @@ the same list on free ports, so what is tested is what runs.
 
 import os
 import shlex
+import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .embedded_mongo import REPO_ROOT
@@ -24,6 +25,7 @@ class Ports:
     event_api: int = 8000
     notifications: int = 8001
     nodes: int = 1
+    metrics: int | None = None  # the relay's metrics port; consumer i's is metrics + 1 + i (None: no ports)
 
     def event_api_ports(self) -> list[int]:
         return [self.event_api + 10 * i for i in range(self.nodes)]
@@ -37,6 +39,8 @@ class ProcessSpec:
     name: str
     command: list[str]
     cwd: Path
+
+    env: dict[str, str] = field(default_factory=dict)  # on top of the system's environment
 
     @property
     def shell_command(self) -> str:
@@ -104,15 +108,26 @@ def _node_name(name: str, index: int, nodes: int) -> str:
     return name if nodes == 1 else f"{name}-{index + 1}"
 
 
-def process_specs(ports: Ports) -> list[ProcessSpec]:
-    """Every long-running process of the system, `ports.nodes` of each scalable one."""
+def _metrics_port(ports: Ports, offset: int) -> dict[str, str]:
+    return {} if ports.metrics is None else {"METRICS_PORT": str(ports.metrics + offset)}
+
+
+def process_specs(ports: Ports, metrics_dir: Path | None = None) -> list[ProcessSpec]:
+    """Every long-running process of the system, `ports.nodes` of each scalable one. With `metrics_dir`,
+    each event API node keeps its workers' metrics in a subdirectory of it (prometheus-client's
+    multiprocess mode; the caller empties it before starting)."""
     python = sys.executable
     specs = [
-        ProcessSpec(_node_name("event-api", i, ports.nodes), event_api_command(port), EVENT_PROJECT)
+        ProcessSpec(
+            name := _node_name("event-api", i, ports.nodes),
+            event_api_command(port),
+            EVENT_PROJECT,
+            {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir / name)} if metrics_dir else {},
+        )
         for i, port in enumerate(ports.event_api_ports())
     ]
     # One relay publishes at a time (a lease in MongoDB), so one is enough; more would only stand by.
-    specs.append(ProcessSpec("outbox-relay", [python, "manage.py", "publish_outbox"], EVENT_PROJECT))
+    specs.append(ProcessSpec("outbox-relay", [python, "manage.py", "publish_outbox"], EVENT_PROJECT, _metrics_port(ports, 0)))
     if (NOTIFICATION_PROJECT / "manage.py").exists():
         specs += [
             ProcessSpec(
@@ -123,7 +138,12 @@ def process_specs(ports: Ports) -> list[ProcessSpec]:
             for i, port in enumerate(ports.notification_ports())
         ]
         specs += [
-            ProcessSpec(_node_name("consumer", i, ports.nodes), [python, "manage.py", "consume_events"], NOTIFICATION_PROJECT)
+            ProcessSpec(
+                _node_name("consumer", i, ports.nodes),
+                [python, "manage.py", "consume_events"],
+                NOTIFICATION_PROJECT,
+                _metrics_port(ports, 1 + i),
+            )
             for i in range(ports.nodes)
         ]
     return specs
@@ -140,3 +160,12 @@ def migrate_commands() -> list[tuple[list[str], Path]]:
             ([python, "manage.py", "migrate", "--noinput"], NOTIFICATION_PROJECT),
         ]
     return commands
+
+
+def empty_metrics_dirs(metrics_dir: Path, specs: list[ProcessSpec]) -> None:
+    """Empty (or create) each multiprocess metrics directory, so a start does not add up old workers' values."""
+    for spec in specs:
+        if "PROMETHEUS_MULTIPROC_DIR" in spec.env:
+            directory = Path(spec.env["PROMETHEUS_MULTIPROC_DIR"])
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)

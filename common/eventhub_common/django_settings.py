@@ -21,6 +21,7 @@ MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
 # Middleware before and after the place a service may insert its own (CORS, for one).
 SECURITY_AND_STATIC_MIDDLEWARE = [
+    "eventhub_common.request_metrics.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "eventhub_common.body_limit.limit_request_body",

@@ -6,10 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from .api_errors import json_error_view
 from .health import healthz
+from .request_metrics import metrics_view
 
 
 def shared_urlpatterns(readyz) -> list:
-    """Schema at /api/schema/, Swagger UI at /api/docs/, ReDoc at /api/redoc/, /admin/, /healthz, /readyz."""
+    """Schema at /api/schema/, Swagger UI at /api/docs/, ReDoc at /api/redoc/, /admin/, /healthz, /readyz,
+    /metrics."""
     return [
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -17,6 +19,7 @@ def shared_urlpatterns(readyz) -> list:
         path("admin/", admin.site.urls),
         path("healthz", healthz, name="healthz"),
         path("readyz", readyz, name="readyz"),
+        path("metrics", metrics_view, name="metrics"),
     ]
 
 

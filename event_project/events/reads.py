@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from eventhub_common.metrics import READ_CACHE
 from rest_framework.renderers import JSONRenderer
 
 from core.db import on_commit
@@ -228,10 +229,13 @@ def _cached(copy_key: str | None, version_key: str, build: Callable[[], Rendered
         version = found.get(version_key) or _new_version(version_key)
         copy = _unpack(found.get(copy_key))
         if copy is not None and copy[0] == version:
+            READ_CACHE.labels("hit").inc()
             return copy[1]
     except Exception as exc:  # noqa: BLE001 - the cache is an optimisation; the database still answers
         logger.warning("read cache unavailable (%s: %s)", exc.__class__.__name__, exc)
+        READ_CACHE.labels("unavailable").inc()
         return build()
+    READ_CACHE.labels("miss").inc()
     content = build()
     try:
         cache.set(copy_key, _pack(version, content), seconds)

@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from eventhub_common.heartbeat import Heartbeat
+from eventhub_common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_MESSAGES, RELAY_PUBLISH_SECONDS
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -137,7 +138,15 @@ class OutboxRelay:
                 if not ids and now - last_poll >= self.settings.fallback_poll_seconds:
                     self.drain_backlog()
                     self._prune_if_due()
+                    self._record_backlog()
                     last_poll = now
+
+    def _record_backlog(self) -> None:
+        """The backlog gauges (read every `fallback_poll_seconds` while idle; during a drain they lag)."""
+        pending = {"status": OutboxStatus.PENDING}
+        OUTBOX_BACKLOG.set(self.outbox.count_documents(pending))
+        oldest = self.outbox.find_one(pending, {"created_at": 1}, sort=[("created_at", 1), ("_id", 1)])
+        OUTBOX_OLDEST_AGE.set((datetime.now(UTC) - oldest["created_at"].replace(tzinfo=UTC)).total_seconds() if oldest else 0)
 
     def _prune_if_due(self) -> None:
         now = time.monotonic()
@@ -198,7 +207,11 @@ class OutboxRelay:
         records = [pending[record_id] for record_id in ids if record_id in pending]
         if not records:
             return 0
-        confirmed, error = self.publisher.publish_batch([record["body"] for record in records])
+        with RELAY_PUBLISH_SECONDS.time():
+            confirmed, error = self.publisher.publish_batch([record["body"] for record in records])
+        RELAY_MESSAGES.labels("confirmed").inc(len(confirmed))
+        if len(confirmed) < len(records):
+            RELAY_MESSAGES.labels("unconfirmed").inc(len(records) - len(confirmed))
         if confirmed:
             self._mark_sent([records[index]["_id"] for index in confirmed])
         if error is not None:

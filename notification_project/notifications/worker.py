@@ -36,6 +36,7 @@ import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
+from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
 from eventhub_common.mongo_transactions import is_database_unavailable
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 
@@ -135,6 +136,7 @@ class EventConsumerWorker:
                 if not is_database_unavailable(exc):
                     raise
                 self.database_retries += 1
+                CONSUMER_RETRIES.labels("database_unavailable").inc()
                 cause = exc.__cause__ or exc
                 logger.warning("MongoDB unavailable (%s: %s); trying again in %.2fs", cause.__class__.__name__, cause, delay)
             if await self._stopped_within(delay * random.uniform(0.5, 1.0)):
@@ -223,6 +225,7 @@ class EventConsumerWorker:
                 await self.dead_letter(message, f"processing failed {deliveries} times: {exc.__class__.__name__}: {exc}")
             else:
                 logger.warning("processing %s failed (attempt %d): %s", message.message_id, deliveries, exc)
+                CONSUMER_RETRIES.labels("failed").inc()
                 await self.settle(message, message.nack(requeue=True))
             return
         await self.finish(message, envelope, outcome)
@@ -236,6 +239,8 @@ class EventConsumerWorker:
             await push_notification(self.layer, outcome.notification, envelope["data"]["created_by"]["id"])
         if await self.settle(message, message.ack()):
             self.processed += 1
+            duplicate = envelope["type"] not in USER_MESSAGE_TYPES and outcome.duplicate
+            CONSUMER_MESSAGES.labels("duplicate" if duplicate else "stored").inc()
 
     async def settle(self, message: aio_pika.abc.AbstractIncomingMessage, outcome) -> bool:
         """Send an ack, nack or dead-letter; False when the message's channel is gone (it comes back)."""
@@ -254,6 +259,7 @@ class EventConsumerWorker:
         headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], "x-original-routing-key": message.routing_key}
         if await self.settle(message, self._publish_dead_letter(message, headers)) and await self.settle(message, message.ack()):
             self.dead_lettered += 1
+            CONSUMER_MESSAGES.labels("dead_lettered").inc()
 
     async def _publish_dead_letter(self, message: aio_pika.abc.AbstractIncomingMessage, headers: dict) -> None:
         await self.dead_letters.publish(

@@ -15,6 +15,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -23,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
 from eventhub_common.api_errors import Conflict
+from eventhub_common.metrics import DELIVERY_SECONDS, NOTIFICATIONS_PUSHED, WEBSOCKETS_OPEN
 
 from core.exceptions import NotFound
 from notifications import selectors
@@ -55,6 +57,11 @@ def token_from_scope(scope) -> tuple[str | None, str | None]:
         if protocol.count(".") == 2:  # a JWT among the offered protocols
             return protocol, BEARER_PROTOCOL if BEARER_PROTOCOL in offered else None
     return None, None
+
+
+def _epoch(timestamp: str) -> float:
+    """Seconds since the epoch of a message's `occurred_at` (`2027-01-01T10:00:00.000Z`)."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 class FrameBudget:
@@ -125,6 +132,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.accept(subprotocol)
+        WEBSOCKETS_OPEN.inc()
         self.expiry = asyncio.create_task(self._close_when_expired(claims.expires_at))
         if since is not None and since_seq is None:
             await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
@@ -132,12 +140,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self._replay_after(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
         self.replaying = False
         for message in sorted(self.held_back, key=lambda m: m["seq"]):
-            await self._deliver(message["seq"], message["payload"])
+            await self._deliver(message["seq"], message["payload"], live=True)
         self.held_back.clear()
 
     async def disconnect(self, code):
-        if hasattr(self, "expiry"):
+        if hasattr(self, "expiry"):  # it was accepted
             self.expiry.cancel()
+            WEBSOCKETS_OPEN.dec()
         if getattr(self, "holds_slot", False):
             await sync_to_async(socket_slots.release)(self.user_id, self.channel_name)
         node_broadcast().leave(self)
@@ -162,7 +171,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if self.replaying:
             self.held_back.append(message)
             return
-        await self._deliver(message["seq"], message["payload"])
+        await self._deliver(message["seq"], message["payload"], live=True)
 
     async def access_revoked(self, message):
         await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
@@ -257,10 +266,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 return
             seq = notifications[-1].seq
 
-    async def _deliver(self, seq: int, payload: dict):
+    async def _deliver(self, seq: int, payload: dict, live: bool = False):
+        """Send a notification once; a live one (not replayed from history) counts toward delivery latency."""
         if self.delivered.add(payload["id"]):
             self.last_seq = max(self.last_seq, seq)
             await self._send(payload)
+            NOTIFICATIONS_PUSHED.inc()
+            if live:
+                DELIVERY_SECONDS.observe(max(0.0, time.time() - _epoch(payload["event"]["timestamp"])))
 
     async def _send(self, message: dict):
         await self.send(text_data=json.dumps(message, separators=(",", ":")))

@@ -16,17 +16,16 @@ from pathlib import Path
 import httpx
 
 from manage_scripts.embedded_mongo import REPO_ROOT, free_port
-from manage_scripts.system import Ports, migrate_commands, process_specs
+from manage_scripts.system import Ports, empty_metrics_dirs, migrate_commands, process_specs
 
 
 def free_port_layout(nodes: int) -> Ports:
-    """Free ports for `nodes` event API and notification nodes in the layout Ports describes."""
-    if nodes == 1:
-        return Ports(event_api=free_port(), notifications=free_port())
+    """Free ports for `nodes` event API and notification nodes in the layout Ports describes, and for the
+    relay's and the consumers' metrics (`base + 80` on)."""
     while True:
         base = random.randrange(20000, 60000, 100)
-        ports = Ports(event_api=base, notifications=base + 50, nodes=nodes)
-        wanted = ports.event_api_ports() + ports.notification_ports()
+        ports = Ports(event_api=base, notifications=base + 50, nodes=nodes, metrics=base + 80)
+        wanted = ports.event_api_ports() + ports.notification_ports() + [base + 80 + i for i in range(nodes + 2)]
         if all(free_port(port) == port for port in wanted):
             return ports
 
@@ -54,7 +53,9 @@ class RunningSystem:
             "OUTBOX_LEASE_SECONDS": "3",
             **env_overrides,
         }
-        self.specs = {spec.name: spec for spec in process_specs(self.ports)}
+        self.metrics_dir = log_dir / "metrics"
+        self.prometheus_port = self.ports.metrics + nodes + 1  # free too (free_port_layout)
+        self.specs = {spec.name: spec for spec in process_specs(self.ports, metrics_dir=self.metrics_dir)}
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property
@@ -85,7 +86,7 @@ class RunningSystem:
         spec = self.specs[name]
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
-            spec.command, cwd=spec.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            spec.command, cwd=spec.cwd, env={**self.env, **spec.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def stop(self, name: str, *, kill: bool = False) -> None:
@@ -102,6 +103,7 @@ class RunningSystem:
 
     def start_all(self) -> None:
         self.migrate()
+        empty_metrics_dirs(self.metrics_dir, list(self.specs.values()))
         for name in self.specs:
             self.start(name)
         self.wait_until_ready()
@@ -136,7 +138,15 @@ class RunningSystem:
     def start_supervised(self) -> None:
         """The system as `make run` runs it: `manage_scripts.run` (migrations, then every process under its
         restarting supervisor) on this system's ports, its output in `supervisor.log`."""
-        env = {**self.env, "EVENT_API_PORT": str(self.ports.event_api), "NOTIFICATIONS_PORT": str(self.ports.notifications)}
+        env = {
+            **self.env,
+            "EVENT_API_PORT": str(self.ports.event_api),
+            "NOTIFICATIONS_PORT": str(self.ports.notifications),
+            "METRICS_BASE_PORT": str(self.ports.metrics),
+            "PROMETHEUS_PORT": str(self.prometheus_port),
+            "METRICS_DIR": str(self.metrics_dir),
+            "PROMETHEUS_DIR": str(self.log_dir / "prometheus"),
+        }
         log = open(self.log_dir / "supervisor.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes["supervisor"] = subprocess.Popen(
             [sys.executable, "-m", "manage_scripts.run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

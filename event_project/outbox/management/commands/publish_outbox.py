@@ -5,6 +5,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 from eventhub_common.env import env_float
+from eventhub_common.metrics import serve_metrics_port
 from eventhub_common.topology import amqp_url_from_env, topology_from_env
 
 from outbox.broker import ConfirmingPublisher
@@ -35,6 +36,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, shut_down)
         signal.signal(signal.SIGINT, shut_down)
+        if port := serve_metrics_port():
+            logger.info("metrics on port %d", port)
         logger.info("outbox relay %s starting", relay.owner)
         relay.run()
         logger.info("outbox relay stopped after publishing %d message(s)", relay.published_count)

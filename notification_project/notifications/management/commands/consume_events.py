@@ -7,6 +7,7 @@ import signal
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from eventhub_common.metrics import serve_metrics_port
 from eventhub_common.topology import topology_from_env
 
 from notifications.worker import EventConsumerWorker
@@ -18,6 +19,8 @@ class Command(BaseCommand):
     help = "Consume event messages from RabbitMQ, store notifications, push them to WebSockets."
 
     def handle(self, *args, **options):
+        if port := serve_metrics_port():
+            logger.info("metrics on port %d", port)
         asyncio.run(self._run())
 
     async def _run(self):

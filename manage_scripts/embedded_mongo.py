@@ -105,7 +105,7 @@ def mongodb(*, data_dir: Path | None = None, port: int | None = None, log_level:
 
 def server_process(uri: str):
     """The local process serving `uri` (a `psutil.Process`), found by its `--port`; None if there is none."""
-    import psutil  # a test and benchmark tool (requirements/bench.txt)
+    import psutil  # a test and benchmark tool (requirements/dev.txt, bench.txt)
 
     port = str(urlparse(uri).port)
     for process in psutil.process_iter(["cmdline"]):

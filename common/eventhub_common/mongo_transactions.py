@@ -10,6 +10,7 @@ import functools
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -22,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["atomic", "on_commit", "transactional", "is_database_unavailable", "parse_object_id"]
 
-atomic = mongo_atomic
 TRANSIENT_LABEL = "TransientTransactionError"
 
 
@@ -42,6 +42,29 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return any(
         isinstance(cause, PyMongoError) and (isinstance(cause, ConnectionFailure) or cause.timeout) for cause in _causes(exc)
     )
+
+
+@contextmanager
+def atomic(using: str = DEFAULT_DB_ALIAS):
+    """The backend's `atomic`, which also lets go of a session it was left holding.
+
+    When `commitTransaction` itself fails with a driver error (a deadline expiring while the database
+    stalls), the backend's `atomic` neither rolls back nor ends the session (it catches only Django's
+    `DatabaseError`); and it starts a transaction only when it holds no session. Every later transaction
+    of that thread would then run outside a transaction and fail at commit ("No transaction started").
+    """
+    connection = connections[using]
+    try:
+        with mongo_atomic(using):
+            yield
+    except BaseException:
+        if not connection.in_atomic_block_mongo and connection.session is not None:
+            session, connection.session = connection.session, None
+            try:
+                session.end_session()
+            except PyMongoError:
+                pass  # the database is away; its server session is killed or expires there
+        raise
 
 
 class _AbandonedSessions:

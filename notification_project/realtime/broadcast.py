@@ -8,6 +8,15 @@ over a second per notification). Here one channel per process is in the
 broadcast group, and its receiver calls each local consumer's own handler
 (recipient check, hold-back during replay, de-duplication) directly.
 User and event groups stay ordinary Channels groups.
+
+The same registry of local sockets is how pushes lost to a broker outage are
+recovered. The channel layer is at most once: while its connection to RabbitMQ is
+down (and until it has re-declared its queue and bindings) a push to this process
+is dropped, and the socket, which stays open, would never ask for it. So when the
+layer's connection comes back, every local socket replays from history what it
+may have missed (`NotificationConsumer.recover`). Every notification whose push
+was lost was stored before that push, so before the reconnect, so the replay
+finds it; de-duplication by id drops what did arrive.
 """
 
 import asyncio
@@ -20,6 +29,7 @@ from channels.layers import get_channel_layer
 from .groups import BROADCAST_GROUP
 
 logger = logging.getLogger(__name__)
+RECONNECT_POLL_SECONDS = 0.05
 
 
 class NodeBroadcast:
@@ -30,6 +40,7 @@ class NodeBroadcast:
         self.members: weakref.WeakSet = weakref.WeakSet()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
+        self._watch: asyncio.Task | None = None
 
     async def join(self, consumer) -> None:
         self.members.add(consumer)
@@ -39,6 +50,8 @@ class NodeBroadcast:
                 channel = await layer.new_channel("broadcast.")
                 await layer.group_add(BROADCAST_GROUP, channel)
                 self._task = asyncio.create_task(self._receive(layer, channel), name="node-broadcast")
+            if self._watch is None or self._watch.done():
+                self._watch = asyncio.create_task(self._recover_after_reconnects(get_channel_layer()), name="layer-watch")
 
     def leave(self, consumer) -> None:
         self.members.discard(consumer)
@@ -58,6 +71,27 @@ class NodeBroadcast:
                     await consumer.notification_message(message)
                 except Exception:  # noqa: BLE001 - one closed socket must not stop the others
                     logger.exception("broadcast to one socket failed")
+
+
+    async def _recover_after_reconnects(self, layer) -> None:
+        """Each time the layer's RabbitMQ connection is replaced by a new one, every local socket recovers.
+        (`carehare_connection` resolves once the new connection's queue and bindings are declared.)"""
+        try:
+            connection = await layer.carehare_connection
+            while True:
+                try:
+                    await connection.closed
+                except Exception:  # noqa: BLE001 - closed by an error; the layer reconnects either way
+                    pass
+                replaced = await layer.carehare_connection
+                while replaced is connection:  # the layer has not yet noticed the close
+                    await asyncio.sleep(RECONNECT_POLL_SECONDS)
+                    replaced = await layer.carehare_connection
+                connection = replaced
+                logger.info("channel layer reconnected: %d local sockets recover from history", len(self.members))
+                await asyncio.gather(*(consumer.recover() for consumer in list(self.members)), return_exceptions=True)
+        except (StopConsumer, asyncio.CancelledError):
+            return  # the layer is shutting down
 
 
 _nodes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, NodeBroadcast]" = weakref.WeakKeyDictionary()

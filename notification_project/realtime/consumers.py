@@ -117,11 +117,16 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         self.delivered = RecentIds()
         self.last_seq = 0
-        self.replaying = True
+        self.replaying = True  # until connect's replay is done: live pushes are held back
+        self.replay_lock = asyncio.Lock()
         self.held_back: list[dict] = []
         self.joined: set[str] = set()
         self.frames = FrameBudget(settings.WEBSOCKET_FRAMES_PER_SECOND, settings.WEBSOCKET_FRAME_BURST)
 
+        async with self.replay_lock:  # a recovery (`recover`) waits until this replay is done
+            await self._join_accept_and_replay(claims.expires_at, subprotocol)
+
+    async def _join_accept_and_replay(self, expires_at: int, subprotocol: str | None):
         since = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [None])[0]
         since_seq, event_ids, self.connected_seq = await self._connection_state(since)
         for group in [user_group(self.user_id), *map(event_group, event_ids)]:
@@ -133,15 +138,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         await self.accept(subprotocol)
         WEBSOCKETS_OPEN.inc()
-        self.expiry = asyncio.create_task(self._close_when_expired(claims.expires_at))
+        self.expiry = asyncio.create_task(self._close_when_expired(expires_at))
         if since is not None and since_seq is None:
             await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
-        if since_seq is not None:
-            await self._replay_after(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
-        self.replaying = False
-        for message in sorted(self.held_back, key=lambda m: m["seq"]):
-            await self._deliver(message["seq"], message["payload"], live=True)
-        self.held_back.clear()
+        await self._replay_then_release(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
 
     async def disconnect(self, code):
         if hasattr(self, "expiry"):  # it was accepted
@@ -180,7 +180,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         group = event_group(message["event_id"])
         if message["subscribed"]:
             await self._join(group)
-            await self._catch_up()
+            await self.recover()
         elif group in self.joined:
             self.joined.discard(group)
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -245,9 +245,25 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.joined.add(group)
             await self.channel_layer.group_add(group, self.channel_name)
 
-    async def _catch_up(self):
-        """Deliver what this socket missed while it was not yet in a group it just joined."""
-        await self._replay_after(max(self.last_seq, self.connected_seq))
+    async def recover(self):
+        """Deliver from history what this socket may have missed: pushes lost while the channel layer was
+        reconnecting (`broadcast.py`), or sent to a group it had not yet joined."""
+        async with self.replay_lock:
+            if hasattr(self, "expiry"):  # it was accepted
+                await self._replay_then_release(max(self.last_seq, self.connected_seq))
+
+    async def _replay_then_release(self, seq: int | None, limit: int | None = None):
+        """Replay after `seq` (nothing when None) while live pushes are held back, then deliver those in
+        order. The caller holds `replay_lock`."""
+        self.replaying = True
+        try:
+            if seq is not None:
+                await self._replay_after(seq, limit)
+        finally:
+            self.replaying = False
+            held, self.held_back = sorted(self.held_back, key=lambda m: m["seq"]), []
+            for message in held:
+                await self._deliver(message["seq"], message["payload"], live=True)
 
     async def _replay_after(self, seq: int, limit: int | None = None):
         """Send every notification of this user numbered above `seq`, oldest first, in batches; with `limit`,

@@ -51,3 +51,40 @@ def test_a_stalled_database_is_a_bounded_503_and_cached_reads_still_answer(user,
     assert cached.status_code == 200 and cached.json()["title"] == "Cached"
     assert client.patch(f"/api/events/{event.pk}/", {"title": "New"}, format="json").status_code == 200
     assert client.get(f"/api/events/{event.pk}/").json()["title"] == "New"
+
+
+def test_a_commit_cut_off_by_the_deadline_leaves_the_connection_usable(user):
+    """The deadline expiring inside `commitTransaction` (the database stalled between the last statement and
+    the commit) must not leave the backend holding that session: the backend starts a transaction only
+    when it has none, so every later transaction of the thread would run outside one and fail at commit
+    ("No transaction started"), seen as a worker answering 500 after a MongoDB stall."""
+    import threading
+
+    import pymongo
+    from eventhub_common.mongo_transactions import transactional
+
+    from events.models import Event
+
+    server = server_process(os.environ["MONGODB_URI"])
+    if server is None:
+        pytest.skip("MONGODB_URI is not the test command's embedded server")
+
+    @transactional
+    def rename_then_stall(event_id, title):
+        Event.objects.filter(pk=event_id).update(title=title)
+        server.suspend()  # the commit that follows waits for a stopped server
+        threading.Timer(DEADLINE + 0.5, server.resume).start()
+
+    @transactional
+    def rename(event_id, title):
+        Event.objects.filter(pk=event_id).update(title=title)
+
+    event = make_event(user, title="Before")
+    try:
+        with pytest.raises(pymongo.errors.PyMongoError), pymongo.timeout(DEADLINE):
+            rename_then_stall(event.pk, "Cut off")
+    finally:
+        time.sleep(DEADLINE + 0.6)
+        server.resume()
+    rename(event.pk, "After")
+    assert Event.objects.get(pk=event.pk).title == "After"

@@ -74,8 +74,9 @@ STORAGES = {
 ERROR_SHAPE_NOTE = 'Errors share one JSON shape: `{"error": {"status", "code", "message", "details"}}`.'
 
 
-def rest_framework(authentication_classes: list[str]) -> dict:
-    """DRF: bearer tokens, authenticated by default, the one error shape, JSON in and out (plus the browsable API)."""
+def rest_framework(authentication_classes: list[str], *, browsable: bool) -> dict:
+    """DRF: bearer tokens, authenticated by default, the one error shape, JSON in and out (and, when
+    `browsable`, DRF's browsable HTML pages)."""
     return {
         "DEFAULT_AUTHENTICATION_CLASSES": authentication_classes,
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -83,7 +84,7 @@ def rest_framework(authentication_classes: list[str]) -> dict:
         "EXCEPTION_HANDLER": "eventhub_common.api_errors.api_exception_handler",
         "DEFAULT_RENDERER_CLASSES": [
             "rest_framework.renderers.JSONRenderer",
-            "rest_framework.renderers.BrowsableAPIRenderer",
+            *(["rest_framework.renderers.BrowsableAPIRenderer"] if browsable else []),
         ],
         "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
         "UNAUTHENTICATED_USER": None,

@@ -1,8 +1,11 @@
 """Settings both services must hold alike, star-imported by each `config/settings/base.py`."""
 
-from .env import env_float, env_int, env_str
+from .env import env_bool, env_float, env_int, env_str
 
 __all__ = [
+    "ADMIN_ENABLED",
+    "API_DOCS_ENABLED",
+    "BROWSABLE_API_ENABLED",
     "CACHES",
     "LOGIN_RATE_LIMIT",
     "RATELIMIT_FAIL_OPEN",
@@ -39,3 +42,8 @@ LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # login attempts per clie
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)  # reverse proxies whose X-Forwarded-For entries count
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = False
+
+# Surfaces a deployment may switch off (each service reads its own environment). Off, their URLs are 404s.
+API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)  # /api/schema/, /api/docs/ (Swagger UI), /api/redoc/
+BROWSABLE_API_ENABLED = env_bool("BROWSABLE_API_ENABLED", True)  # DRF's HTML pages; off: JSON only
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", True)  # /admin/ and its login

@@ -7,10 +7,9 @@ from accounts.admin_login import admin_login
 from core.health import readyz
 
 urlpatterns = [
-    path("admin/login/", admin_login, name="admin-login"),  # before the admin's own URLs: the login limits apply
     path("api/auth/", include("accounts.urls")),
     path("api/events/", include("events.urls")),
-    *shared_urlpatterns(readyz),
+    *shared_urlpatterns(readyz, admin_login),
 ]
 
 handler404 = not_found_view

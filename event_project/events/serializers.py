@@ -4,6 +4,7 @@ import copy
 from datetime import UTC, datetime
 
 from django_mongodb_extensions.rest_framework.serializers import MongoModelSerializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import UtcDateTimeField, utc_iso
@@ -19,6 +20,26 @@ class UserRefSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
 
 
+GEO_POINT_SCHEMA = {
+    "type": "object",
+    "description": "A GeoJSON Point.",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {
+            "type": "array",
+            "description": "[longitude, latitude]; longitude within [-180, 180], latitude within [-90, 90].",
+            "items": {"type": "number"},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+    },
+    "required": ["type", "coordinates"],
+    "additionalProperties": False,
+    "example": {"type": "Point", "coordinates": [-8.61, 41.15]},
+}
+
+
+@extend_schema_field(GEO_POINT_SCHEMA)
 class GeoPointSerializerField(serializers.Field):
     """A GeoJSON Point: `{"type": "Point", "coordinates": [longitude, latitude]}`."""
 

@@ -16,6 +16,7 @@ import httpx
 import psutil
 
 from ..embedded_mongo import free_port
+from ..production_env import local_production_env
 from ..system import NOTIFICATION_PROJECT, Ports, migrate_commands, process_specs
 
 
@@ -35,11 +36,7 @@ class BenchSystem:
         self.env = {
             **os.environ,
             "MONGODB_URI": mongodb_uri,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": f"bench-secret-{suffix}",
-            "JWT_SIGNING_KEY": f"bench-jwt-key-{suffix}-0123456789abcdef0123456789",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_COOKIES": "false",
+            **local_production_env(),
             "EVENT_DB_NAME": f"bench_events_{suffix}",
             "NOTIFICATION_DB_NAME": f"bench_notifications_{suffix}",
             "BROKER_NAMESPACE": f"eventhub-bench-{suffix}",

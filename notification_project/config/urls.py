@@ -7,11 +7,9 @@ from eventhub_common.service_urls import not_found_view, server_error_view, shar
 from core.health import readyz
 
 urlpatterns = [
-    # Before the admin's own URLs: logins are counted per client network with the event service's logins.
-    path("admin/login/", limited_admin_login(), name="admin-login"),
     path("api/notifications/", include("notifications.urls")),
     path("api/", include("subscriptions.urls")),
-    *shared_urlpatterns(readyz),
+    *shared_urlpatterns(readyz, limited_admin_login()),  # admin logins count with the event service's
     path("", include("webclient.urls")),
 ]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from manage_scripts.embedded_mongo import REPO_ROOT, free_port
+from manage_scripts.production_env import local_production_env
 from manage_scripts.system import Ports, empty_metrics_dirs, migrate_commands, process_specs
 
 
@@ -37,11 +38,7 @@ class RunningSystem:
         suffix = uuid.uuid4().hex[:8]
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": f"system-test-secret-{suffix}",
-            "JWT_SIGNING_KEY": f"system-test-jwt-key-{suffix}-0123456789abcdef0123456789",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_COOKIES": "false",
+            **local_production_env(),
             "EVENT_DB_NAME": f"system_events_{suffix}",
             "NOTIFICATION_DB_NAME": f"system_notifications_{suffix}",
             "BROKER_NAMESPACE": f"{os.environ.get('BROKER_NAMESPACE', 'eventhub-test')}-sys-{suffix}",

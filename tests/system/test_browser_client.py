@@ -33,6 +33,7 @@ def browser():
         "--window-size=1280,1000",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for CSP violations
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     yield driver
@@ -124,6 +125,12 @@ def test_browser_client_end_to_end(system, browser):
     wait_for(lambda: "While you were away" in browser.find_element(By.ID, "live").text, message="missed notification")
     live_titles = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#live li")]
     assert sum("While you were away" in title for title in live_titles) == 1
+
+    # The page did all that under its Content Security Policy, which the browser enforced without a violation.
+    policy = httpx.get(f"{system.notifications}/", timeout=10).headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    violations = [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+    assert not violations, violations
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))

@@ -95,6 +95,7 @@ REST_FRAMEWORK = django_settings.rest_framework(
         "core.authentication.AccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    browsable=BROWSABLE_API_ENABLED,  # noqa: F405 - from shared_settings
 )
 
 JWT_TOKENS = token_config_from_env(require_key=False)

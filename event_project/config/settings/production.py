@@ -1,15 +1,11 @@
-"""Production: no default for secrets, hardened cookies and headers."""
+"""Production: the base settings, then the shared hardening (`eventhub_common.production_settings`) and the
+token signer."""
 
-from eventhub_common.access_tokens import token_config_from_env
-from eventhub_common.env import env_bool, env_str
+from eventhub_common.production_settings import JWT_TOKENS
 
 from .base import *  # noqa: F403
 from .base import SIMPLE_JWT
 
-DEBUG = False
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-JWT_TOKENS = token_config_from_env(require_key=True)
+from eventhub_common.production_settings import *  # noqa: F403, E402  (after base: it overrides)
+
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_TOKENS.signing_key}
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-SECURE_CONTENT_TYPE_NOSNIFF = True

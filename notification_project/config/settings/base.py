@@ -99,6 +99,7 @@ EVENT_API_PUBLIC_URL = env_str("EVENT_API_PUBLIC_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = django_settings.rest_framework(
     authentication_classes=["core.authentication.AccessTokenAuthentication"],
+    browsable=BROWSABLE_API_ENABLED,  # noqa: F405 - from shared_settings
 )
 
 SPECTACULAR_SETTINGS = django_settings.spectacular(

@@ -17,7 +17,11 @@ from redis.client import Pipeline
 
 logger = logging.getLogger(__name__)
 
-FAILURES = (redis.ConnectionError, redis.TimeoutError)
+UNANSWERED = (redis.ConnectionError, redis.TimeoutError)  # these open the breaker
+# A full Redis (`maxmemory` with `noeviction`, as compose runs it) refuses writes with OOM at once: callers
+# treat it as unavailable (the database answers), but it opens no breaker, since it still reads and deletes.
+FULL = redis.exceptions.OutOfMemoryError
+FAILURES = (*UNANSWERED, FULL)
 
 
 class RedisUnavailable(redis.ConnectionError):
@@ -50,7 +54,7 @@ class BreakerPipeline(Pipeline):
         self.breaker.check()
         try:
             return super().execute(raise_on_error)
-        except FAILURES as exc:
+        except UNANSWERED as exc:
             self.breaker.failed(exc)
             raise
 
@@ -66,7 +70,7 @@ class BreakerRedis(redis.Redis):
         self.breaker.check()
         try:
             return super().execute_command(*args, **options)
-        except FAILURES as exc:
+        except UNANSWERED as exc:
             self.breaker.failed(exc)
             raise
 

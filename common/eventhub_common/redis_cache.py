@@ -28,7 +28,7 @@ from functools import partial
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from .redis_breaker import FAILURES, BreakerRedis, CircuitBreaker
+from .redis_breaker import FAILURES, FULL, BreakerRedis, CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +118,24 @@ class ReusedClientRedisCache(RedisCache):
             self._pending.update({key: (value, timeout) for key, value in mapping.items()})
         try:
             self._write_pending()
+        except FULL:
+            self._delete_pending(list(mapping))
         except FAILURES:
             logger.warning("Redis did not take %d entries; retrying every %g s", len(mapping), self._cache.breaker.open_seconds)
             self._retry_in_background()
+
+    def _delete_pending(self, keys: list[str]) -> None:
+        """Redis is full and refuses writes but not deletes: the entries go instead of being replaced (a
+        lost version key is as good as a new one: it matches no old copy). If that fails too, retried."""
+        try:
+            self.delete_many(keys)
+        except FAILURES:
+            self._retry_in_background()
+            return
+        logger.warning("Redis is full: %d entries deleted instead of written", len(keys))
+        with self._pending_lock:
+            for key in keys:
+                self._pending.pop(key, None)
 
     def _write_pending(self) -> None:
         with self._pending_lock:

@@ -62,8 +62,8 @@ def test_compose_starts_the_same_processes_as_the_run_command():
     compose_processes = set()
     for name, service in COMPOSE["services"].items():
         entrypoint = service.get("entrypoint")
-        if not entrypoint:
-            continue
+        if not entrypoint or not entrypoint[0].startswith("/app/docker/bin/"):
+            continue  # an image's own program, or a one-shot set-up step
         script = ROOT / entrypoint[0].removeprefix("/app/")
         assert script.exists(), f"{name}: {entrypoint}"
         process = re.search(r"exec python -m manage_scripts.serve (\S+)", script.read_text()).group(1)
@@ -73,7 +73,7 @@ def test_compose_starts_the_same_processes_as_the_run_command():
 
 def test_mongodb_runs_as_a_replica_set_so_transactions_work():
     mongo = COMPOSE["services"]["mongo"]
-    assert "--replSet" in mongo["command"]
+    assert "--replSet" in " ".join(mongo["command"])
     assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
     assert "replicaSet=rs0" in COMPOSE["x-app"]["environment"]["MONGODB_URI"]
 
@@ -94,3 +94,61 @@ def test_every_long_running_service_restarts_and_has_a_healthcheck():
         assert test[:4] == ["CMD", "python", "-m", "eventhub_common.heartbeat"], name
         script = (ROOT / COMPOSE["services"][name]["entrypoint"][0].removeprefix("/app/")).read_text()
         assert f'HEARTBEAT_FILE="${{HEARTBEAT_FILE:-{test[4]}}}"' in script, name
+
+
+def interpolated_variables(text: str) -> dict[str, str]:
+    """Variable -> how compose interpolates it (`:?` required, `:-` defaulted, `` plain)."""
+    return {match[0]: match[1] for match in re.findall(r"\$\{([A-Z_]+)(:\?|:-)?[^}]*\}", text)}
+
+
+def test_no_secret_has_a_default_and_the_example_sets_every_one():
+    text = (DOCKER / "compose.yaml").read_text()
+    variables = interpolated_variables(text)
+    secrets = {name for name in variables if name.endswith(("PASSWORD", "_KEY"))}
+    assert secrets >= {"MONGO_ROOT_PASSWORD", "MONGO_APP_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_RELAY_PASSWORD",
+                       "RABBITMQ_CONSUMER_PASSWORD", "RABBITMQ_LAYER_PASSWORD", "RABBITMQ_ADMIN_PASSWORD"}
+    assert all(variables[name] == ":?" for name in secrets), {name: variables[name] for name in secrets}
+    example = dict(line.split("=", 1) for line in (DOCKER / "env.example").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    for name in secrets | {"DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"}:
+        assert example[name].split()[0] == "change-me", name  # refused by production settings until replaced
+
+
+def test_only_the_two_http_ports_are_published():
+    published = {name: service["ports"] for name, service in COMPOSE["services"].items() if service.get("ports")}
+    assert published == {"event-api": ["8000:8000"], "notifications": ["8001:8001"]}  # no management UI
+
+
+def test_each_process_connects_to_the_broker_as_its_own_role():
+    def user_of(url: str) -> str:
+        return url.split("//", 1)[1].split(":", 1)[0]
+
+    app = COMPOSE["x-app"]["environment"]
+    environment = {name: {**app, **COMPOSE["services"][name].get("environment", {})} for name in ("outbox-relay", "consumer", "notifications")}
+    assert user_of(environment["outbox-relay"]["AMQP_URL"]) == "eventhub-relay"
+    assert user_of(environment["consumer"]["AMQP_URL"]) == "eventhub-consumer"
+    assert user_of(environment["consumer"]["CHANNEL_LAYER_AMQP_URL"]) == "eventhub-layer"
+    assert user_of(environment["notifications"]["CHANNEL_LAYER_AMQP_URL"]) == "eventhub-layer"
+    assert user_of(environment["notifications"]["AMQP_URL"]) == "eventhub-layer"  # readiness only
+    rabbitmq = COMPOSE["services"]["rabbitmq"]
+    assert rabbitmq["depends_on"]["broker-definitions"]["condition"] == "service_completed_successfully"
+    conf = (DOCKER / "rabbitmq" / "rabbitmq.conf").read_text()
+    assert "load_definitions = /etc/rabbitmq/definitions/definitions.json" in conf
+    assert any(volume.startswith("rabbitmq-definitions:/etc/rabbitmq/definitions") for volume in rabbitmq["volumes"])
+
+
+def test_redis_has_a_password_and_a_memory_cap_that_never_evicts():
+    command = COMPOSE["services"]["redis"]["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert "--maxmemory" in command
+    assert COMPOSE["x-app"]["environment"]["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+
+
+def test_mongodb_requires_authentication():
+    mongo = COMPOSE["services"]["mongo"]
+    script = " ".join(mongo["command"])
+    assert "--keyFile /keys/replica-set.key" in script and "--replSet rs0" in script
+    assert {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"} <= set(mongo["environment"])
+    assert "createUser" in (DOCKER / "mongo" / "create-app-user.js").read_text()
+    uri = COMPOSE["x-app"]["environment"]["MONGODB_URI"]
+    assert uri.startswith("mongodb://${MONGO_APP_USER:?") and "authSource=admin" in uri

@@ -55,7 +55,8 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_rabbitmq.core.RabbitmqChannelLayer",
         "CONFIG": {
-            "host": AMQP_URL,
+            # Its own broker user in a deployment (manage_scripts/broker_definitions.py); else AMQP_URL's.
+            "host": env_str("CHANNEL_LAYER_AMQP_URL", AMQP_URL),
             "local_capacity": env_int("CHANNEL_LAYER_LOCAL_CAPACITY", 10_000),
             "remote_capacity": env_int("CHANNEL_LAYER_REMOTE_CAPACITY", 10_000),
             "expiry": env_int("CHANNEL_LAYER_EXPIRY_SECONDS", 300),

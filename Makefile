@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+FUZZ_VENV := .venv-fuzz
+FUZZ_STAMP := $(FUZZ_VENV)/.installed-stamp
 ARGS ?=
 
 .PHONY: help run test bench manage install clean browser prometheus secantus-rs
@@ -30,8 +32,16 @@ run: $(STAMP) secantus-rs prometheus  ## the whole system (ARGS="--nodes 2" for 
 	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
 	  $(PY) -m manage_scripts.run $(ARGS)
 
-test: $(BENCH_STAMP) browser prometheus  ## every test suite (ARGS="-k login -x" goes to pytest)
+test: $(BENCH_STAMP) $(FUZZ_STAMP) browser prometheus  ## every test suite (ARGS="-k login -x" goes to pytest)
 	$(PY) -m manage_scripts.test $(ARGS)
+
+# schemathesis, which a system test runs against both services' OpenAPI schemas, in a virtualenv of its own.
+$(FUZZ_STAMP): requirements/fuzz.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found"; exit 1; }
+	test -x $(FUZZ_VENV)/bin/python || $(PYTHON) -m venv $(FUZZ_VENV)
+	@echo "Installing schemathesis into $(FUZZ_VENV) (the API fuzzer; first run only, under a minute)..."
+	$(FUZZ_VENV)/bin/python -m pip install --quiet -r requirements/fuzz.txt
+	touch $(FUZZ_STAMP)
 
 # Debian's Chromium and ChromeDriver for the browser-client test (browsers cannot be downloaded
 # by test tools here). Installed only when missing; without root the browser test is skipped.
@@ -79,5 +89,5 @@ SERVICE ?= event_project
 manage: $(STAMP)  ## manage.py of a service: make manage SERVICE=notification_project ARGS=dead_letters
 	cd $(SERVICE) && ../$(PY) manage.py $(ARGS)
 
-clean:  ## remove .venv, var/ and test results
-	rm -rf $(VENV) var test-results
+clean:  ## remove .venv, .venv-fuzz, var/ and test results
+	rm -rf $(VENV) $(FUZZ_VENV) var test-results

@@ -42,5 +42,9 @@ VALIDATION_ERROR = error_response(
 UNAUTHENTICATED = error_response(
     "Missing, invalid or expired access token.", "not_authenticated", "Authentication credentials were not provided.", 401
 )
+INVALID_CURSOR = error_response(
+    "A `cursor` this API did not give out.", "invalid_cursor",
+    "The cursor is not one this API gave out; follow the `next` and `previous` links as given.", 400
+)
 FORBIDDEN = error_response("Not allowed for this user.", "permission_denied", "Only the event's creator may change it.", 403)
 NOT_FOUND = error_response("Unknown or malformed id.", "not_found", "Not found.", 404)

@@ -107,7 +107,7 @@ def event_page(*, request, view) -> Rendered:
     """The list page this request asks for (the view's paginator, filters from the query string)."""
     filters = validated_filters(request)
     paginator = view.pagination_class()
-    if _from_chunk(request, paginator) and (data := _page_from_chunk(request, paginator, view, filters)) is not None:
+    if _from_chunk(request, paginator, filters) and (data := _page_from_chunk(request, paginator, view, filters)) is not None:
         return rendered(data)
     return _cached(_page_key(request, paginator, filters), LIST_VERSION_KEY, lambda: rendered(page_data(request, view, filters)))
 
@@ -175,12 +175,13 @@ class _ChunkRows:
         return self.rows[index]
 
 
-def _from_chunk(request, paginator) -> bool:
-    """Whether a chunk may answer: a first page with `start_after`, in the chunk's order, small enough to fit one,
-    while the cache is on (without it a chunk costs more than the page)."""
+def _from_chunk(request, paginator, filters: dict) -> bool:
+    """Whether a chunk may answer: a first page with a `start_after` instant (an empty one filters nothing), in
+    the chunk's order, small enough to fit one, while the cache is on (without it a chunk costs more than the
+    page)."""
     params = request.query_params
     return (
-        "start_after" in params
+        filters.get("start_after") is not None
         and paginator.cursor_query_param not in params
         and tuple(paginator.ordering) == CHUNK_ORDERING
         and paginator.get_page_size(request) < CHUNK_ROWS

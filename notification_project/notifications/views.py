@@ -23,6 +23,8 @@ class HistoryFilters(serializers.Serializer):
 
 
 class NotificationListApi(APIView):
+    pagination_class = HistoryPagination  # also how the schema learns the page's shape
+
     @extend_schema(
         tags=["notifications"],
         summary="My notification history, newest first",
@@ -35,7 +37,7 @@ class NotificationListApi(APIView):
         notifications = selectors.visible_to(request.user.id)
         if filters.validated_data["unread"]:
             notifications = selectors.unread_only(request.user.id, notifications)
-        paginator = HistoryPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
         context = {"read_flags": selectors.read_flags(request.user.id, page)}
         return paginator.get_paginated_response(NotificationSerializer(page, many=True, context=context).data)

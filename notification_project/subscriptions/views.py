@@ -1,7 +1,7 @@
 """Subscriptions over REST; open sockets of the user follow the change."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from eventhub_common.api_docs import NOT_FOUND, UNAUTHENTICATED, error_response
+from eventhub_common.api_docs import INVALID_CURSOR, NOT_FOUND, UNAUTHENTICATED, error_response
 from eventhub_common.pagination import CursorPagination
 from rest_framework import status
 from rest_framework.response import Response
@@ -59,10 +59,12 @@ class SubscriptionPagination(CursorPagination):
 
 
 class SubscriptionListApi(APIView):
+    pagination_class = SubscriptionPagination  # also how the schema learns the page's shape
+
     @extend_schema(
-        tags=["subscriptions"], summary="My subscriptions", responses={200: SubscriptionSerializer(many=True), 401: UNAUTHENTICATED}
+        tags=["subscriptions"], summary="My subscriptions", responses={200: SubscriptionSerializer(many=True), 400: INVALID_CURSOR, 401: UNAUTHENTICATED}
     )
     def get(self, request):
-        paginator = SubscriptionPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(Subscription.objects.filter(user_id=request.user.id), request, view=self)
         return paginator.get_paginated_response(SubscriptionSerializer(page, many=True).data)

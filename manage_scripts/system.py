@@ -80,6 +80,8 @@ def event_api_backpressure() -> int:
 
 
 def event_api_command(port: int) -> list[str]:
+    """The API's WSGI server; without its own access log (`request_context` writes one, with the request's
+    id, user and trace)."""
     if event_api_server() == "gunicorn":
         return [
             _bin("gunicorn"), "config.wsgi:application",
@@ -87,7 +89,6 @@ def event_api_command(port: int) -> list[str]:
             "--workers", str(event_api_workers()),
             "--threads", str(event_api_threads()),
             "--worker-class", "gthread",
-            "--access-logfile", "-",
             "--graceful-timeout", "10",
         ]
     return [
@@ -97,7 +98,6 @@ def event_api_command(port: int) -> list[str]:
         "--workers", str(event_api_workers()),
         "--blocking-threads", str(event_api_threads()),
         "--backpressure", str(event_api_backpressure()),
-        "--access-log",
         "--workers-kill-timeout", "10",
         # A worker that dies is started again while the others serve (granian's default stops them all).
         "--respawn-failed-workers", "--respawn-interval", "0.5",

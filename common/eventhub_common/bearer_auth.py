@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .access_tokens import BEARER, AccessClaims, InvalidAccessToken, bearer_token, verify_access_token
+from .log_context import USER_ID
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication, ABC):
@@ -29,6 +30,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication, ABC):
             claims = verify_access_token(token, settings.JWT_TOKENS)
         except InvalidAccessToken as exc:
             raise exceptions.AuthenticationFailed(str(exc), "token_not_valid") from None
+        USER_ID.set(claims.user_id)  # the request's later log lines name the user (`request_context` resets it)
         return self.user_for(claims), claims
 
     @abstractmethod

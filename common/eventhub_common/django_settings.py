@@ -22,6 +22,7 @@ MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 # Middleware before and after the place a service may insert its own (CORS, for one).
 SECURITY_AND_STATIC_MIDDLEWARE = [
     "eventhub_common.request_metrics.RequestMetrics",
+    "eventhub_common.request_context.RequestContext",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "eventhub_common.body_limit.limit_request_body",
@@ -107,13 +108,29 @@ def spectacular(title: str, description: str, **extra) -> dict:
     }
 
 
-def logging_config(quiet_loggers: list[str]) -> dict:
-    """Plain lines on stderr at LOG_LEVEL; `quiet_loggers` (chatty libraries) only from WARNING up."""
+def logging_config(quiet_loggers: list[str], *, default_format: str = "text") -> dict:
+    """Lines on stderr at LOG_LEVEL; `quiet_loggers` (chatty libraries) only from WARNING up.
+
+    LOG_FORMAT `text` (the dev default) is readable; `json` (production's default) is one object a line:
+    time, level, process, logger, message, the context (`request_id`, `user_id`, `trace_id`: see
+    `log_context`) and any `extra` fields."""
+    log_format = env_str("LOG_FORMAT", default_format)
+    if log_format not in ("text", "json"):
+        raise ValueError(f"LOG_FORMAT must be text or json, not {log_format!r}")
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "filters": {"context": {"()": "eventhub_common.log_context.ContextFilter"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(process)d %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "timestamp": False,
+            },
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["context"]}},
         "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "loggers": {name: {"level": "WARNING"} for name in quiet_loggers},
     }

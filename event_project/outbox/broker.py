@@ -50,18 +50,19 @@ class ConfirmingPublisher:
         await declare_topology_async(channel, self.topology)
         self._exchange = await channel.get_exchange(self.topology.exchange, ensure=False)
 
-    def publish_batch(self, messages: list[dict]) -> tuple[list[int], BaseException | None]:
-        """Publish the envelopes in order; return the indexes the broker confirmed and the first error, if any.
+    def publish_batch(self, messages: list[dict], traceparents: list[str] | None = None) -> tuple[list[int], BaseException | None]:
+        """Publish the envelopes in order (each with its `traceparent` header, when given); return the indexes
+        the broker confirmed and the first error, if any.
 
         Nothing unconfirmed counts as sent: on a nack, a timeout or a lost connection, the caller
         keeps those records pending and publishes them again.
         """
-        outcomes = self._run(self._publish_all(messages))
+        outcomes = self._run(self._publish_all(messages, traceparents or [""] * len(messages)))
         confirmed = [index for index, outcome in enumerate(outcomes) if not isinstance(outcome, BaseException)]
         errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         return confirmed, errors[0] if errors else None
 
-    async def _publish_all(self, messages: list[dict]) -> list:
+    async def _publish_all(self, messages: list[dict], traceparents: list[str]) -> list:
         publishes = [
             self._exchange.publish(
                 aio_pika.Message(
@@ -70,12 +71,13 @@ class ConfirmingPublisher:
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     message_id=message["message_id"],
                     type=message["type"],
+                    headers={"traceparent": traceparent} if traceparent else None,
                 ),
                 routing_key=message["type"],
                 mandatory=False,
                 timeout=self.timeout,
             )
-            for message in messages
+            for message, traceparent in zip(messages, traceparents, strict=True)
         ]
         return await asyncio.gather(*publishes, return_exceptions=True)
 

@@ -18,6 +18,8 @@ class OutboxMessage(models.Model):
     status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # W3C trace context of the request that wrote it; the relay publishes it as an AMQP header.
+    traceparent = models.CharField(max_length=55, blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from eventhub_common.heartbeat import Heartbeat
+from eventhub_common.log_context import bound
 from eventhub_common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_MESSAGES, RELAY_PUBLISH_SECONDS
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
@@ -208,7 +209,11 @@ class OutboxRelay:
         if not records:
             return 0
         with RELAY_PUBLISH_SECONDS.time():
-            confirmed, error = self.publisher.publish_batch([record["body"] for record in records])
+            confirmed, error = self.publisher.publish_batch(
+                [record["body"] for record in records], [record.get("traceparent", "") for record in records]
+            )
+        for index in confirmed:
+            log_published(records[index])
         RELAY_MESSAGES.labels("confirmed").inc(len(confirmed))
         if len(confirmed) < len(records):
             RELAY_MESSAGES.labels("unconfirmed").inc(len(records) - len(confirmed))
@@ -298,3 +303,10 @@ def _has_buffered_changes(stream) -> bool:
     change, which is still correct and only slower under bursts.
     """
     return bool(getattr(getattr(stream, "_cursor", None), "_data", None))
+
+
+def log_published(record: dict) -> None:
+    """One line per confirmed message, in the trace of the request that wrote it."""
+    if logger.isEnabledFor(logging.INFO):
+        with bound(traceparent=record.get("traceparent") or None):
+            logger.info("published %s %s", record["body"]["type"], record["body"]["message_id"], extra={"message_id": record["body"]["message_id"]})

@@ -4,13 +4,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from eventhub_common.log_context import TRACEPARENT
+
 from .models import OutboxMessage, OutboxStatus
 
 
 def enqueue(message: dict) -> OutboxMessage:
-    """Store a validated envelope for the relay; the routing key is the message type."""
+    """Store a validated envelope for the relay; the routing key is the message type; the trace is the
+    current request's (`log_context`)."""
     return OutboxMessage.objects.create(
-        message_id=message["message_id"], routing_key=message["type"], body=message
+        message_id=message["message_id"], routing_key=message["type"], body=message, traceparent=TRACEPARENT.get() or ""
     )
 
 

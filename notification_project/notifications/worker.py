@@ -35,6 +35,7 @@ import aiormq
 import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
+from eventhub_common.log_context import bound, continue_trace
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
 from eventhub_common.mongo_transactions import is_database_unavailable
@@ -231,16 +232,22 @@ class EventConsumerWorker:
         await self.finish(message, envelope, outcome)
 
     async def finish(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict, outcome) -> None:
-        """Push what was stored, or close a revoked user's sockets (after the commit), then ack."""
-        if envelope["type"] in USER_MESSAGE_TYPES:
-            if outcome:
-                await close_user_sockets(self.layer, envelope["data"]["id"])
-        elif outcome.notification is not None:
-            await push_notification(self.layer, outcome.notification, envelope["data"]["created_by"]["id"])
-        if await self.settle(message, message.ack()):
-            self.processed += 1
-            duplicate = envelope["type"] not in USER_MESSAGE_TYPES and outcome.duplicate
-            CONSUMER_MESSAGES.labels("duplicate" if duplicate else "stored").inc()
+        """Push what was stored, or close a revoked user's sockets (after the commit), then ack; in the trace
+        the message's `traceparent` header carries (`log_context`)."""
+        with bound(traceparent=continue_trace(_header(message, "traceparent"))):
+            if envelope["type"] in USER_MESSAGE_TYPES:
+                if outcome:
+                    await close_user_sockets(self.layer, envelope["data"]["id"])
+            elif outcome.notification is not None:
+                await push_notification(self.layer, outcome.notification, envelope["data"]["created_by"]["id"])
+            if await self.settle(message, message.ack()):
+                self.processed += 1
+                duplicate = envelope["type"] not in USER_MESSAGE_TYPES and outcome.duplicate
+                CONSUMER_MESSAGES.labels("duplicate" if duplicate else "stored").inc()
+                logger.info(
+                    "%s %s %s", "duplicate" if duplicate else "stored", envelope["type"], envelope["message_id"],
+                    extra={"message_id": envelope["message_id"]},
+                )
 
     async def settle(self, message: aio_pika.abc.AbstractIncomingMessage, outcome) -> bool:
         """Send an ack, nack or dead-letter; False when the message's channel is gone (it comes back)."""
@@ -272,3 +279,8 @@ class EventConsumerWorker:
             ),
             routing_key="",
         )
+
+
+def _header(message: aio_pika.abc.AbstractIncomingMessage, name: str) -> str | None:
+    value = (message.headers or {}).get(name)
+    return value.decode("latin-1") if isinstance(value, bytes) else value

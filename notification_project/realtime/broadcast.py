@@ -25,6 +25,7 @@ import weakref
 
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
+from eventhub_common.log_context import bound
 
 from .groups import BROADCAST_GROUP
 
@@ -66,11 +67,14 @@ class NodeBroadcast:
                 logger.exception("broadcast receive failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            for consumer in list(self.members):
-                try:
-                    await consumer.notification_message(message)
-                except Exception:  # noqa: BLE001 - one closed socket must not stop the others
-                    logger.exception("broadcast to one socket failed")
+            with bound(traceparent=message.get("traceparent")):
+                members = list(self.members)
+                for consumer in members:
+                    try:
+                        await consumer.notification_message(message)
+                    except Exception:  # noqa: BLE001 - one closed socket must not stop the others
+                        logger.exception("broadcast to one socket failed")
+                logger.info("pushed notification %s to %d local sockets", message.get("payload", {}).get("id"), len(members))
 
 
     async def _recover_after_reconnects(self, layer) -> None:

@@ -14,6 +14,7 @@ never the notification, which stays in history for `?since=` recovery.
 import logging
 
 from channels.exceptions import ChannelFull
+from eventhub_common.log_context import TRACEPARENT
 
 from notifications.models import Notification
 from notifications.payloads import notification_payload
@@ -32,6 +33,7 @@ def push_groups(notification: Notification, creator_id: str) -> list[str]:
 async def push_notification(layer, notification: Notification, creator_id: str) -> None:
     message = {
         "type": "notification.message",
+        "traceparent": TRACEPARENT.get(),  # the WebSocket nodes log the push in the write's trace
         "seq": notification.seq,
         "recipients": None if notification.broadcast else notification.recipients,
         "payload": notification_payload(notification),

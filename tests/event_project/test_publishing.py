@@ -309,8 +309,8 @@ def test_a_relay_that_lost_its_lease_mid_drain_marks_and_publishes_nothing_more(
     batches, stalled, resume = [], threading.Event(), threading.Event()
     publish = first.relay.publisher.publish_batch
 
-    def publish_then_stall_once(messages):
-        outcome = publish(messages)
+    def publish_then_stall_once(messages, traceparents=None):
+        outcome = publish(messages, traceparents)
         batches.append(len(messages))
         if len(batches) == 6:  # confirmed, not yet marked: the relay hangs past its lease
             stalled.set()

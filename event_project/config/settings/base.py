@@ -123,4 +123,5 @@ SPECTACULAR_SETTINGS = django_settings.spectacular(
     COMPONENT_SPLIT_REQUEST=True,
 )
 
-LOGGING = django_settings.logging_config(["django.db.backends", "pymongo", "pika"])
+QUIET_LOGGERS = ["django.db.backends", "pymongo", "pika"]
+LOGGING = django_settings.logging_config(QUIET_LOGGERS)

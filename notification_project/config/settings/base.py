@@ -111,7 +111,8 @@ SPECTACULAR_SETTINGS = django_settings.spectacular(
     ),
 )
 
-LOGGING = django_settings.logging_config(["pymongo", "aiormq", "aio_pika", "channels_rabbitmq", "daphne"])
+QUIET_LOGGERS = ["pymongo", "aiormq", "aio_pika", "channels_rabbitmq", "daphne"]
+LOGGING = django_settings.logging_config(QUIET_LOGGERS)
 
 # Collector thresholds of the socket-serving process (config/gc_tuning.py; docs/performance.md, finding 21).
 GC_THRESHOLDS = parse_thresholds(env_list("NOTIFICATION_GC_THRESHOLDS", list(DEFAULT_THRESHOLDS)))

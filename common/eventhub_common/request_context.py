@@ -1,0 +1,64 @@
+"""Middleware: each request's id and trace, in its log lines and its answer, and one access line per request.
+
+The request id is the client's `X-Request-ID` when it is a sane token (at most 64 of `A-Za-z0-9._:-`),
+else a new one; the answer carries it back. The trace continues the client's `traceparent` or starts one
+(`log_context`). After the answer, logger `eventhub.access` writes one INFO line (method, path, status,
+milliseconds); probes and metric scrapes at DEBUG. The authentication classes add the user id.
+"""
+
+import logging
+import re
+import time
+import uuid
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from .log_context import bound, continue_trace
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
+
+access = logging.getLogger("eventhub.access")
+
+
+def request_id_of(request) -> str:
+    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    return sent if _SANE_ID.match(sent) else uuid.uuid4().hex
+
+
+class RequestContext:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self._acall(request)
+        request_id, started = request_id_of(request), time.perf_counter()
+        with bound(request_id=request_id, user_id=None, traceparent=continue_trace(request.headers.get("traceparent"))):
+            response = self.get_response(request)
+            return self._finish(request, response, request_id, started)
+
+    async def _acall(self, request):
+        request_id, started = request_id_of(request), time.perf_counter()
+        with bound(request_id=request_id, user_id=None, traceparent=continue_trace(request.headers.get("traceparent"))):
+            response = await self.get_response(request)
+            return self._finish(request, response, request_id, started)
+
+    @staticmethod
+    def _finish(request, response, request_id: str, started: float):
+        response[REQUEST_ID_HEADER] = request_id
+        milliseconds = (time.perf_counter() - started) * 1000
+        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        if access.isEnabledFor(level):
+            access.log(
+                level, "%s %s %s %.1f ms", request.method, request.path, response.status_code, milliseconds,
+                extra={"method": request.method, "path": request.path, "status": response.status_code, "duration_ms": round(milliseconds, 1)},
+            )
+        return response

@@ -6,6 +6,8 @@ When Redis does not answer, an attempt cannot be counted: `usage` raises `Servic
 it through uncounted (event writes).
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.http import JsonResponse
@@ -14,6 +16,21 @@ from django_ratelimit.core import get_usage
 from .api_errors import ApiError, RateLimited, ServiceUnavailable, error_body
 from .client_ip import client_network
 from .redis_breaker import FAILURES
+
+
+_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def describe_rate(rate: str) -> str:
+    """django-ratelimit's `count/period` in words, for the API documentation: `5/m` is "5 a minute",
+    `10/15m` "10 in 15 minutes"."""
+    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", rate)
+    if match is None:
+        return rate
+    count, multiple, unit = int(match[1]), int(match[2] or 1), _UNITS[match[3]]
+    if multiple == 1:
+        return f"{count} {'an' if unit == 'hour' else 'a'} {unit}"
+    return f"{count} in {multiple} {unit}s"
 
 
 def usage(request, group: str, key: str, rate: str, *, increment: bool) -> dict | None:

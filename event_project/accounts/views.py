@@ -1,6 +1,8 @@
 """HTTP endpoints of accounts: register, login, refresh (rotation), logout, me (read, delete). Thin: they call `services`."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from eventhub_common.rate_limits import describe_rate
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,8 +68,9 @@ class LoginApi(APIView):
         tags=["auth"],
         summary="Log in with username or email",
         description=(
-            "At most `LOGIN_RATE_LIMIT` (5 a minute) attempts per client IP (IPv6: per /64), successful or not, "
-            "and none for `LOGIN_FAILURE_LIMIT`'s window after an account's failures reach it (10 in 15 minutes), "
+            f"At most {describe_rate(settings.LOGIN_RATE_LIMIT)} attempts per client IP (IPv6: per /64; "
+            "`LOGIN_RATE_LIMIT`), successful or not, and none for the rest of the window after an account's "
+            f"failures reach {describe_rate(settings.LOGIN_FAILURE_LIMIT)} (`LOGIN_FAILURE_LIMIT`), "
             "whether or not the account exists."
         ),
         request=LoginSerializer,

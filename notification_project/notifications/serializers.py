@@ -10,7 +10,7 @@ class NotificationEventSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
-    timestamp = serializers.CharField(help_text="ISO 8601 UTC: when the change happened.")
+    timestamp = serializers.DateTimeField(help_text="ISO 8601 UTC: when the change happened.")
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -22,7 +22,7 @@ class NotificationSerializer(serializers.Serializer):
     event = NotificationEventSerializer()
     user = serializers.CharField(help_text="Username of who made the change.")
     read = serializers.BooleanField()
-    created_at = serializers.CharField()
+    created_at = serializers.DateTimeField(help_text="ISO 8601 UTC: when the notification was stored.")
 
     def to_representation(self, notification):
         return {

@@ -15,6 +15,7 @@ __all__ = [
     "CSRF_COOKIE_SECURE",
     "DEBUG",
     "JWT_TOKENS",
+    "METRICS_TOKEN",
     "SECRET_KEY",
     "SECURE_CONTENT_TYPE_NOSNIFF",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
@@ -43,6 +44,8 @@ DEBUG = False
 SECRET_KEY = strong_secret("DJANGO_SECRET_KEY", env_str("DJANGO_SECRET_KEY"))
 JWT_TOKENS = token_config_from_env(require_key=True)
 strong_secret("JWT_SIGNING_KEY", JWT_TOKENS.signing_key)
+# /metrics answers only this bearer token (eventhub_common.metrics reads it from the environment).
+METRICS_TOKEN = strong_secret("METRICS_TOKEN", env_str("METRICS_TOKEN"))
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from manage_scripts.system import Ports, process_specs
@@ -105,8 +106,10 @@ def test_no_secret_has_a_default_and_the_example_sets_every_one():
     text = (DOCKER / "compose.yaml").read_text()
     variables = interpolated_variables(text)
     secrets = {name for name in variables if name.endswith(("PASSWORD", "_KEY"))}
+    secrets |= {name for name in variables if name.endswith("_TOKEN")}
     assert secrets >= {"MONGO_ROOT_PASSWORD", "MONGO_APP_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_RELAY_PASSWORD",
-                       "RABBITMQ_CONSUMER_PASSWORD", "RABBITMQ_LAYER_PASSWORD", "RABBITMQ_ADMIN_PASSWORD"}
+                       "RABBITMQ_CONSUMER_PASSWORD", "RABBITMQ_LAYER_PASSWORD", "RABBITMQ_ADMIN_PASSWORD",
+                       "METRICS_TOKEN", "GRAFANA_ADMIN_PASSWORD"}
     assert all(variables[name] == ":?" for name in secrets), {name: variables[name] for name in secrets}
     example = dict(line.split("=", 1) for line in (DOCKER / "env.example").read_text().splitlines() if "=" in line and not line.startswith("#"))
     for name in secrets | {"DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"}:
@@ -115,7 +118,52 @@ def test_no_secret_has_a_default_and_the_example_sets_every_one():
 
 def test_only_the_two_http_ports_are_published():
     published = {name: service["ports"] for name, service in COMPOSE["services"].items() if service.get("ports")}
-    assert published == {"event-api": ["8000:8000"], "notifications": ["8001:8001"]}  # no management UI
+    public = {name: ports for name, ports in published.items() if not all(port.startswith("127.0.0.1:") for port in ports)}
+    assert public == {"event-api": ["8000:8000"], "notifications": ["8001:8001"]}  # no management UI, no Prometheus
+    assert published["grafana"] == ["127.0.0.1:3000:3000"]  # the dashboard, on the host's loopback only
+
+
+def test_compose_prometheus_scrapes_every_process_and_promtool_accepts_it(tmp_path):
+    import shutil
+
+    config = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    assert targets == {"event-api": ["event-api:8000"], "notifications": ["notifications:8001"],
+                       "outbox-relay": ["outbox-relay:9100"], "consumer": ["consumer:9100"]}
+    for name in ("outbox-relay", "consumer"):
+        assert COMPOSE["services"][name]["environment"]["METRICS_PORT"] == "9100"
+    script = " ".join(COMPOSE["services"]["prometheus"]["command"])
+    assert '> /prometheus/metrics-token' in script  # where the HTTP jobs read their bearer token
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool is not installed (make prometheus)")
+    token = tmp_path / "metrics-token"
+    token.write_text("t")
+    checked = tmp_path / "prometheus.yml"
+    checked.write_text((DOCKER / "prometheus" / "prometheus.yml").read_text().replace("/prometheus/metrics-token", str(token)))
+    result = subprocess.run(["promtool", "check", "config", str(checked)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_grafana_dashboard_charts_only_metrics_the_processes_export():
+    import json
+
+    from eventhub_common import metrics
+
+    exported = {
+        name
+        for collector in vars(metrics).values() if hasattr(collector, "_name") and hasattr(collector, "_type")
+        for name in [collector._name + ("_total" if collector._type == "counter" else "")]
+    }
+    dashboard = json.loads((DOCKER / "grafana" / "dashboards" / "eventhub.json").read_text())
+    datasource = yaml.safe_load((DOCKER / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())["datasources"][0]
+    charted = set()
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == datasource["uid"], panel["title"]
+        for target in panel["targets"]:
+            for name in re.findall(r"eventhub_[a-z_]+", target["expr"]):
+                charted.add(re.sub(r"_(bucket|sum|count)$", "", name))
+    assert charted <= exported, charted - exported
+    assert {"eventhub_notification_delivery_seconds", "eventhub_outbox_backlog", "eventhub_consumer_messages_total"} <= charted
 
 
 def test_each_process_connects_to_the_broker_as_its_own_role():

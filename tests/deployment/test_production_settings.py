@@ -27,11 +27,12 @@ PRINT_SETTINGS = (
 
 def production(service: str, code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_"))},
+        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_", "METRICS_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "PYTHONPATH": str(REPO / service),
         "DJANGO_SECRET_KEY": secrets.token_hex(32),
         "JWT_SIGNING_KEY": secrets.token_hex(32),
+        "METRICS_TOKEN": secrets.token_hex(32),
         "DJANGO_ALLOWED_HOSTS": "api.example.com",
         **env,
     }
@@ -77,6 +78,8 @@ def test_each_hardening_and_surface_is_settable_from_the_environment(service):
         ("DJANGO_SECRET_KEY", "short", "DJANGO_SECRET_KEY must be at least 32 bytes"),
         ("DJANGO_SECRET_KEY", "change-me-to-a-long-random-string-for-production", "DJANGO_SECRET_KEY is an example value"),
         ("JWT_SIGNING_KEY", "", "JWT_SIGNING_KEY must be set"),
+        ("METRICS_TOKEN", "", "METRICS_TOKEN must be set"),
+        ("METRICS_TOKEN", "change-me", "METRICS_TOKEN must be at least 32 bytes"),
     ],
 )
 def test_production_refuses_a_weak_or_example_secret(service, variable, value, message):

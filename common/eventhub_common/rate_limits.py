@@ -56,11 +56,11 @@ def count_login_attempt(request) -> None:
     count(request, "auth-login", client_network(request), settings.LOGIN_RATE_LIMIT)
 
 
-def limited_admin_login(check_attempt=count_login_attempt):
-    """`admin.site.login` behind `check_attempt(request, username)`-style limits; a refusal is the API's JSON
-    error (429 or 503) with `Retry-After`. Route it at `admin/login/` before the admin's own URLs."""
+def limited_login(login_view, check_attempt=count_login_attempt):
+    """A session login view (the admin's, the browsable API's) behind `check_attempt(request)`-style limits;
+    a refusal is the API's JSON error (429 or 503) with `Retry-After`. Route it before the view's own URL."""
 
-    def admin_login(request, **kwargs):
+    def login(request, **kwargs):
         if request.method == "POST":
             try:
                 check_attempt(request)
@@ -68,6 +68,11 @@ def limited_admin_login(check_attempt=count_login_attempt):
                 response = JsonResponse(error_body(exc.status_code, exc.default_code, str(exc.detail)), status=exc.status_code)
                 response["Retry-After"] = str(exc.retry_after)
                 return response
-        return admin.site.login(request, **kwargs)
+        return login_view(request, **kwargs)
 
-    return admin_login
+    return login
+
+
+def limited_admin_login(check_attempt=count_login_attempt):
+    """`admin.site.login` behind the login limits; route it at `admin/login/` before the admin's own URLs."""
+    return limited_login(admin.site.login, check_attempt)

@@ -1,5 +1,7 @@
 """The Django admin shows users, events and the outbox, and admin edits are published like API edits."""
 
+import re
+
 import pytest
 
 from .factories import make_event, make_user
@@ -45,3 +47,15 @@ def test_admin_bulk_delete_writes_outbox_records(admin_client, user):
     )
     assert response.status_code == 302
     assert OutboxMessage.objects.filter(routing_key="event.deleted").count() == 2
+
+
+def test_events_filter_by_start_time_and_tag_and_the_outbox_shows_its_backlog(admin_client, user):
+    make_event(user, title="Tagged jazz night", tags=["jazz", "live"])
+    make_event(user, title="Untagged talk")
+    changelist = admin_client.get("/admin/events/event/")
+    assert b"jazz (1)" in changelist.content and b"start time" in changelist.content.lower()
+    tagged = admin_client.get("/admin/events/event/?tag=jazz").content
+    assert b"Tagged jazz night" in tagged and b"Untagged talk" not in tagged
+    assert admin_client.get("/admin/events/event/?start_time__gte=2000-01-01+00%3A00%3A00%2B00%3A00").status_code == 200
+    outbox = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
+    assert re.search(r"Outbox: [1-9]\d* pending, the oldest for \d+\.\d s", outbox)  # no relay runs in this suite

@@ -90,6 +90,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True  # see django_settings.STORAGES
 STORAGES = django_settings.STORAGES
 
+LOGIN_REDIRECT_URL = "/api/events/"  # after the browsable API's login page (when no `next` is given)
 REST_FRAMEWORK = django_settings.rest_framework(
     authentication_classes=[
         "core.authentication.AccessTokenAuthentication",

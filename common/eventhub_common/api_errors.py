@@ -14,10 +14,12 @@ a database that did not answer (timeout, lost connection) becomes a 503 with
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .mongo_transactions import is_database_unavailable
@@ -118,6 +120,8 @@ def api_exception_handler(exc, context):
         exc = unavailable
     elif isinstance(exc, PermissionDenied):
         exc = Forbidden()
+    elif isinstance(exc, DjangoValidationError):  # a model's full_clean() in a service: the client's input
+        exc = drf.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)

@@ -34,7 +34,7 @@ class Event(models.Model):
     title = models.CharField(max_length=100)
     # Prefixes of the title's lower-cased words, for the indexed title search (see search.py).
     title_prefixes = ArrayField(models.CharField(max_length=30), default=list, editable=False)
-    description = models.TextField(max_length=10_000)
+    description = models.TextField(max_length=10_000, blank=True)  # the API accepts an empty one
     location = models.CharField(max_length=255)
     start_time = models.DateTimeField()
     end_time = models.DateTimeField()

@@ -3,7 +3,9 @@
 Store first, push after: the notifications, the registry updates and the
 sequence numbers commit in one transaction; only then is anything pushed. A
 redelivered message finds its notification already stored (unique
-`message_id`) and is acknowledged without a second notification or push.
+`message_id`) and is acknowledged without a second notification; that stored
+notification is pushed again, since a consumer that died between its commit and
+its push caused the redelivery (sockets drop a notification they already have, by id).
 
 The worker hands over the messages that are ready together (`store_notifications`):
 one transaction and a handful of round trips for the batch instead of six per
@@ -32,7 +34,8 @@ NOTIFICATION_SEQUENCE = "notifications"
 
 @dataclass(frozen=True)
 class Stored:
-    """What to push after the commit; `duplicate` when the message had been processed before."""
+    """What to push after the commit; `duplicate` when the message had been processed before (its earlier
+    notification, when there is one, is pushed again; None for a copy within one batch)."""
 
     notification: Notification | None
     duplicate: bool
@@ -72,16 +75,18 @@ def _notification(message: dict, seq: int, occurred_at: datetime, recipients: li
 
 
 @transactional(attempts=20)
-def _store(message: dict) -> Notification | None:
-    if Notification.objects.filter(message_id=message["message_id"]).exists():
-        return None
+def _store(message: dict) -> tuple[Notification, bool]:
+    """(the message's notification, whether it was stored now)."""
+    stored = Notification.objects.filter(message_id=message["message_id"]).first()
+    if stored is not None:
+        return stored, False
     occurred_at: datetime = parse_datetime(message["occurred_at"])
     known = record_event(message, occurred_at)
     broadcast = message["type"] == EVENT_CREATED
     recipients = [] if broadcast else sorted({*subscribers(message["data"]["id"]), known.creator_id})
     notification = _notification(message, next_seq(), occurred_at, recipients)
     notification.save(force_insert=True)
-    return notification
+    return notification, True
 
 
 @transactional(attempts=20)
@@ -112,10 +117,10 @@ def _store_batch(messages: list[dict]) -> list[Notification | None]:
 def store_notification(message: dict) -> Stored:
     """Store the notification for a validated message, once."""
     try:
-        notification = _store(message)
-    except IntegrityError:  # another consumer stored the same message concurrently
+        notification, created = _store(message)
+    except IntegrityError:  # another consumer stored the same message concurrently (and pushes it)
         return Stored(None, duplicate=True)
-    return Stored(notification, duplicate=notification is None)
+    return Stored(notification, duplicate=not created)
 
 
 def store_notifications(messages: list[dict]) -> list[Stored]:

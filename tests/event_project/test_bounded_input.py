@@ -78,3 +78,19 @@ def test_an_empty_filter_value_filters_nothing(auth_client, query):
     response = auth_client.get(f"/api/events/?{query}")
     assert response.status_code == 200, response.content
     assert len(response.json()["results"]) == 1
+
+
+def test_an_empty_description_is_accepted(auth_client):
+    """Found by schemathesis: the serializer allowed it, the model's full_clean did not (500)."""
+    response = auth_client.post("/api/events/", event_payload(description=""), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["description"] == ""
+
+
+def test_a_model_validation_error_in_a_service_is_a_400_in_the_error_shape():
+    from django.core.exceptions import ValidationError
+    from eventhub_common.api_errors import api_exception_handler
+
+    response = api_exception_handler(ValidationError({"title": ["Not like that."]}), {})
+    assert response.status_code == 400
+    assert response.data == {"error": {"status": 400, "code": "validation_error", "message": "The request is invalid.", "details": {"title": ["Not like that."]}}}

@@ -256,3 +256,22 @@ async def test_dead_letters_are_listed_with_their_reasons_and_a_replay_stores_ea
     assert await database_sync_to_async(stored_count)(message["message_id"]) == 1
     with pytest.raises(CommandError, match="not in the dead-letter queue"):
         await asyncio.to_thread(dead_letters, "--replay", "no-such-message")
+
+
+async def test_a_redelivered_message_whose_push_was_lost_is_pushed_again(broker, people):
+    """A consumer killed between its commit and its push: the redelivery stores nothing new but pushes the
+    stored notification (found in a full run: one notification never reached an open socket)."""
+    from notifications.models import Notification
+    from notifications.processing import store_notification
+
+    socket = await connect(people["cat"])
+    message = event_message("event.created", new_event_id(), people["ann"], title="stored, never pushed")
+    await database_sync_to_async(store_notification)(message)  # what the killed consumer committed
+    assert await socket.receive_nothing(timeout=0.3)
+    broker.publish(message)  # the broker redelivers it to the next consumer
+    (payload,) = await notifications(socket, 1)
+    assert payload["event"]["title"] == "stored, never pushed"
+    assert await socket.receive_nothing(timeout=1.0)
+    count = await database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)()
+    assert count == 1
+    await socket.disconnect()

@@ -30,8 +30,11 @@ def test_a_batch_stores_each_new_message_once_in_order_with_registry_and_recipie
     results = store_notifications(batch)
 
     assert [r.duplicate for r in results] == [False, True, False, False, True, False]
-    stored = [r.notification for r in results if r.notification is not None]
+    stored = [r.notification for r in results if not r.duplicate]
     assert [n.event_title for n in stored] == ["New 0", "Renamed", "New 1", "New 2"]
+    # A duplicate carries the notification stored before, to be pushed again (the first push may be lost).
+    assert results[1].notification.message_id == before["message_id"]
+    assert results[4].notification.pk == results[0].notification.pk
     seqs = [n.seq for n in stored]
     assert seqs == list(range(seqs[0], seqs[0] + 4)) and seqs[0] == Notification.objects.get(message_id=before["message_id"]).seq + 1
     assert stored[1].recipients == sorted({ben.id, ann.id}) and not stored[1].broadcast

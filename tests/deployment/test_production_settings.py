@@ -27,7 +27,7 @@ PRINT_SETTINGS = (
 
 def production(service: str, code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_", "METRICS_"))},
+        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_", "METRICS_", "SENTRY_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "PYTHONPATH": str(REPO / service),
         "DJANGO_SECRET_KEY": secrets.token_hex(32),
@@ -100,3 +100,42 @@ def test_the_deployment_checklist_passes(service):
     assert checked.returncode == 0, checked.stderr
     reported = {line.split(": (", 1)[1].split(")", 1)[0] for line in (checked.stdout + checked.stderr).splitlines() if ": (" in line}
     assert reported <= SITE_OWNER_CHECKS, checked.stdout + checked.stderr
+
+
+@pytest.fixture
+def sentry_receiver():
+    """A local HTTP server standing in for Sentry: (DSN, the bodies it received)."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, gzip.decompress(body) if self.headers.get("Content-Encoding") == "gzip" else body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://publickey@127.0.0.1:{server.server_port}/1", received
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_errors_reach_sentry_only_when_a_dsn_is_set(service, sentry_receiver):
+    dsn, received = sentry_receiver
+    report = "import logging, django; django.setup(); logging.getLogger('eventhub.test').error('boom from %s', 'the test'); import sentry_sdk; sentry_sdk.flush(5)"
+    reported = production(service, report, SENTRY_DSN=dsn)
+    assert reported.returncode == 0, reported.stderr
+    assert any(path == "/api/1/envelope/" and b"boom from the test" in body for path, body in received), received
+
+    off = production(service, "import sys, django; django.setup(); print('sentry_sdk' in sys.modules)")
+    assert off.returncode == 0 and off.stdout.strip() == "False"  # not even imported

@@ -10,7 +10,7 @@ FUZZ_VENV := .venv-fuzz
 FUZZ_STAMP := $(FUZZ_VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: help run test bench manage install clean browser prometheus secantus-rs
+.PHONY: help run test bench manage install clean browser prometheus secantus-rs axe
 
 help:  ## this list
 	@echo "EventHub: make <target>"
@@ -32,7 +32,7 @@ run: $(STAMP) secantus-rs prometheus  ## the whole system (ARGS="--nodes 2" for 
 	EMBEDDED_MONGO_SERVER="$${EMBEDDED_MONGO_SERVER:-$$(test -x $(SECANTUS_RS) && echo $(abspath $(SECANTUS_RS)))}" \
 	  $(PY) -m manage_scripts.run $(ARGS)
 
-test: $(BENCH_STAMP) $(FUZZ_STAMP) browser prometheus  ## every test suite (ARGS="-k login -x" goes to pytest)
+test: $(BENCH_STAMP) $(FUZZ_STAMP) browser prometheus axe  ## every test suite (ARGS="-k login -x" goes to pytest)
 	$(PY) -m manage_scripts.test $(ARGS)
 
 # schemathesis, which a system test runs against both services' OpenAPI schemas, in a virtualenv of its own.
@@ -50,6 +50,14 @@ browser:  ## Debian's Chromium and ChromeDriver for the browser test
 	  { echo "Installing chromium and chromium-driver (apt-get, first run only, about a minute)..." && \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; } || \
 	  echo "warning: could not install chromium; the browser-client test will be skipped"
+
+# axe-core (npm), which the browser test injects into the client's page to check its accessibility.
+AXE_VERSION := 4.14.1
+AXE := var/axe/node_modules/axe-core/axe.min.js
+axe:  ## axe-core for the browser test's accessibility check
+	@test -f $(AXE) || { echo "Installing axe-core $(AXE_VERSION) into var/axe (npm, first run only)..." && \
+	  npm install --prefix var/axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION); } || \
+	  echo "warning: could not install axe-core (npm); the accessibility check will fail"
 
 # Debian's Prometheus, which `make run` starts beside the system and a system test queries. Installed only
 # when missing; without it the run has no Prometheus (its banner says so) and that test is skipped.

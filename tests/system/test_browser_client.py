@@ -13,6 +13,7 @@ from .clients import PASSWORD, register_and_log_in
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-results" / "browser-client.png"
+AXE = Path(__file__).resolve().parents[2] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
@@ -70,6 +71,29 @@ def click(browser, selector: str, message: str) -> None:
     wait_for(attempt, message=message)
 
 
+def accessibility_violations(browser) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2 A and AA rules)."""
+    assert AXE.exists(), "axe-core is not installed: `make test` installs it (make axe)"
+    browser.execute_script(AXE.read_text())
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(done, (error) => done({error: String(error)}));"
+    )
+    assert "error" not in result, result
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in result["violations"] if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def register_and_log_in_headers(system, username: str) -> dict:
+    """Bearer headers of a user who registered on the page (password PASSWORD)."""
+    login = httpx.post(f"{system.event_api}/api/auth/login/", json={"username": username, "password": PASSWORD}, timeout=10)
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access']}"}
+
+
 def create_event(system, user, title) -> str:
     start = datetime.now(UTC) + timedelta(days=5)
     body = {
@@ -84,15 +108,20 @@ def create_event(system, user, title) -> str:
 
 def test_browser_client_end_to_end(system, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    viewer = register_and_log_in(system.event_api, "viewer")
     organiser = register_and_log_in(system.event_api, "organiser")
     first_event = create_event(system, organiser, "Before login")
 
+    # A new user registers on the page and is logged in.
     browser.get(f"{system.notifications}/")
-    browser.find_element(By.NAME, "login").send_keys("viewer")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    browser.set_script_timeout(30)
+    assert accessibility_violations(browser) == []
+    register = browser.find_element(By.ID, "register-form")
+    for name, value in (("username", "viewer"), ("email", "viewer@example.com"), ("password", PASSWORD), ("password2", PASSWORD)):
+        register.find_element(By.NAME, name).send_keys(value)
+    register.find_element(By.CSS_SELECTOR, "button").click()
     wait_for(lambda: browser.find_element(By.ID, "connection").text == "online", message="WebSocket online")
     assert browser.find_element(By.ID, "whoami").text == "viewer"
 
@@ -108,6 +137,28 @@ def test_browser_client_end_to_end(system, browser):
     )
     httpx.patch(f"{system.event_api}/api/events/{first_event}/", json={"title": "Renamed"}, headers=organiser.headers)
     wait_for(lambda: "Renamed" in browser.find_element(By.ID, "live").text, message="update notification")
+
+    # The page's own event form: every field on create, an edit, and a delete that asks first.
+    form = browser.find_element(By.ID, "event-form")
+    for name, value in (("title", "Page-made"), ("location", "Lisbon"), ("description", "from the form"),
+                        ("max_attendees", "12"), ("tags", "jazz, live"), ("longitude", "-9.14"), ("latitude", "38.72")):
+        form.find_element(By.NAME, name).send_keys(value)
+    form.find_element(By.ID, "event-submit").click()
+    row = "#events tbody td:first-child"
+    wait_for(lambda: "Page-made" in [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, row)], message="created from the form")
+    made = httpx.get(f"{system.event_api}/api/events/?mine=true", headers=register_and_log_in_headers(system, "viewer")).json()["results"]
+    (page_made,) = [event for event in made if event["title"] == "Page-made"]
+    assert page_made["tags"] == ["jazz", "live"] and page_made["max_attendees"] == 12 and page_made["description"] == "from the form"
+    assert page_made["coordinates"] == {"type": "Point", "coordinates": [-9.14, 38.72]}
+    click(browser, f'#events tr[data-id="{page_made["id"]}"] button', message="edit button")
+    title = browser.find_element(By.CSS_SELECTOR, "#event-form [name=title]")
+    title.clear()
+    title.send_keys("Page-edited")
+    browser.find_element(By.ID, "event-submit").click()
+    wait_for(lambda: "Page-edited" in [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, row)], message="edited")
+    browser.find_elements(By.CSS_SELECTOR, f'#events tr[data-id="{page_made["id"]}"] button')[1].click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present()).accept()
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, f'#events tr[data-id="{page_made["id"]}"]'), message="deleted")
 
     # History: unread items can be marked read, one by one and all at once.
     click(browser, "#history li.unread button", message="unread history")
@@ -125,6 +176,8 @@ def test_browser_client_end_to_end(system, browser):
     wait_for(lambda: "While you were away" in browser.find_element(By.ID, "live").text, message="missed notification")
     live_titles = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#live li")]
     assert sum("While you were away" in title for title in live_titles) == 1
+
+    assert accessibility_violations(browser) == []  # the app, logged in, with notifications and events shown
 
     # The page did all that under its Content Security Policy, which the browser enforced without a violation.
     policy = httpx.get(f"{system.notifications}/", timeout=10).headers["Content-Security-Policy"]

@@ -1,4 +1,4 @@
-// EventHub browser client: log in, receive live notifications, manage subscriptions and history.
+// EventHub browser client: register or log in, receive live notifications, manage events, subscriptions and history.
 // Plain JavaScript, no build step. The access token lives in sessionStorage for this tab only.
 "use strict";
 
@@ -50,6 +50,16 @@ async function logIn(login, password) {
   sessionStorage.setItem("access", state.token);
   sessionStorage.setItem("username", state.username);
   start();
+}
+
+async function register(form) {
+  if (form.password.value !== form.password2.value) throw new Error("The two passwords differ.");
+  state.token = null;
+  await api(`${EVENT_API}/api/auth/register/`, {
+    method: "POST",
+    body: { username: form.username.value.trim(), email: form.email.value.trim(), password: form.password.value },
+  });
+  await logIn(form.username.value.trim(), form.password.value);
 }
 
 function logOut(message) {
@@ -197,12 +207,14 @@ async function loadEvents() {
     } else {
       const edit = document.createElement("button");
       edit.className = "small";
-      edit.textContent = "Rename";
-      edit.onclick = () => renameEvent(event).catch(showEventsError);
+      edit.textContent = "Edit";
+      edit.setAttribute("aria-label", `Edit ${event.title}`);
+      edit.onclick = () => editEvent(event);
       const remove = document.createElement("button");
       remove.className = "small secondary";
       remove.textContent = "Delete";
-      remove.onclick = () => api(`${EVENT_API}/api/events/${event.id}/`, { method: "DELETE" }).then(loadEvents).catch(showEventsError);
+      remove.setAttribute("aria-label", `Delete ${event.title}`);
+      remove.onclick = () => deleteEvent(event).catch(showEventsError);
       action.append(edit, " ", remove);
     }
     row.append(action);
@@ -217,27 +229,70 @@ async function toggleSubscription(eventId, subscribed) {
   await loadEvents();
 }
 
-async function renameEvent(event) {
-  const title = prompt("New title", event.title);
-  if (!title) return;
-  await api(`${EVENT_API}/api/events/${event.id}/`, { method: "PATCH", body: { title } });
+// The one form creates and edits: every field of the API, local times in the inputs, UTC on the wire.
+function localInput(iso) {
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function eventBody(form) {
+  const tags = form.tags.value.split(",").map((tag) => tag.trim()).filter(Boolean);
+  const longitude = form.longitude.value, latitude = form.latitude.value;
+  return {
+    title: form.title.value,
+    location: form.location.value,
+    description: form.description.value,
+    start_time: new Date(form.start_time.value).toISOString(),
+    end_time: new Date(form.end_time.value).toISOString(),
+    max_attendees: form.max_attendees.value ? Number(form.max_attendees.value) : null,
+    tags,
+    status: form.status.value,
+    coordinates: longitude !== "" && latitude !== "" ? { type: "Point", coordinates: [Number(longitude), Number(latitude)] } : null,
+  };
+}
+
+function resetEventForm() {
+  const form = $("#event-form");
+  form.reset();
+  form.id.value = "";
+  const start = new Date(Date.now() + 24 * 3600 * 1000);
+  form.start_time.value = localInput(start.toISOString());
+  form.end_time.value = localInput(new Date(start.getTime() + 2 * 3600 * 1000).toISOString());
+  $("#event-form-title").textContent = "New event";
+  $("#event-submit").textContent = "Create";
+  $("#event-cancel").hidden = true;
+}
+
+function editEvent(event) {
+  const form = $("#event-form");
+  form.id.value = event.id;
+  form.title.value = event.title;
+  form.location.value = event.location;
+  form.description.value = event.description || "";
+  form.start_time.value = localInput(event.start_time);
+  form.end_time.value = localInput(event.end_time);
+  form.max_attendees.value = event.max_attendees ?? "";
+  form.tags.value = (event.tags || []).join(", ");
+  form.status.value = event.status;
+  form.longitude.value = event.coordinates ? event.coordinates.coordinates[0] : "";
+  form.latitude.value = event.coordinates ? event.coordinates.coordinates[1] : "";
+  $("#event-form-title").textContent = `Editing “${event.title}”`;
+  $("#event-submit").textContent = "Save changes";
+  $("#event-cancel").hidden = false;
+  form.title.focus();
+}
+
+async function saveEvent(form) {
+  const id = form.id.value;
+  const url = id ? `${EVENT_API}/api/events/${id}/` : `${EVENT_API}/api/events/`;
+  await api(url, { method: id ? "PATCH" : "POST", body: eventBody(form) });
+  resetEventForm();
   await loadEvents();
 }
 
-async function createEvent(form) {
-  const start = new Date(Date.now() + 24 * 3600 * 1000);
-  const end = new Date(start.getTime() + 2 * 3600 * 1000);
-  await api(`${EVENT_API}/api/events/`, {
-    method: "POST",
-    body: {
-      title: form.title.value,
-      location: form.location.value,
-      description: "Created from the browser client.",
-      start_time: start.toISOString(),
-      end_time: end.toISOString(),
-    },
-  });
-  form.reset();
+async function deleteEvent(event) {
+  if (!confirm(`Delete “${event.title}”? Its subscribers are told.`)) return;
+  await api(`${EVENT_API}/api/events/${event.id}/`, { method: "DELETE" });
   await loadEvents();
 }
 
@@ -256,11 +311,20 @@ $("#login-form").addEventListener("submit", (submit) => {
   });
 });
 $("#logout").addEventListener("click", () => logOut());
-$("#create-form").addEventListener("submit", (submit) => {
+$("#register-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  $("#register-error").textContent = "";
+  register(submit.target).catch((error) => {
+    $("#register-error").textContent = error.message;
+  });
+});
+$("#event-form").addEventListener("submit", (submit) => {
   submit.preventDefault();
   $("#events-error").textContent = "";
-  createEvent(submit.target).catch(showEventsError);
+  saveEvent(submit.target).catch(showEventsError);
 });
+$("#event-cancel").addEventListener("click", resetEventForm);
+resetEventForm();
 $("#refresh-events").addEventListener("click", () => loadEvents().catch(showEventsError));
 $("#unread-only").addEventListener("change", () => loadHistory(true));
 $("#history-more").addEventListener("click", () => loadHistory(false));

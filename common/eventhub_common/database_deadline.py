@@ -11,23 +11,14 @@ outcome is unknown.
 """
 
 import pymongo
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import JsonResponse
 
 from .api_errors import database_unavailable, error_body
+from .middleware_base import SyncAndAsyncMiddleware
 
 
-class DatabaseDeadline:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
+class DatabaseDeadline(SyncAndAsyncMiddleware):
     def __call__(self, request):
         if self.is_async:
             return self._acall(request)

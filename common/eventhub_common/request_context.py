@@ -11,9 +11,9 @@ import re
 import time
 import uuid
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
 from .log_context import bound, continue_trace
+from .middleware_base import SyncAndAsyncMiddleware
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -27,16 +27,7 @@ def request_id_of(request) -> str:
     return sent if _SANE_ID.match(sent) else uuid.uuid4().hex
 
 
-class RequestContext:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
+class RequestContext(SyncAndAsyncMiddleware):
     def __call__(self, request):
         if self.is_async:
             return self._acall(request)

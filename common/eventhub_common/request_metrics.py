@@ -6,11 +6,11 @@ values; requests that matched nothing count under `unmatched`.
 
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpResponse
 
 from . import metrics
 from .api_errors import json_error_view
+from .middleware_base import SyncAndAsyncMiddleware
 
 
 def _route(request) -> str:
@@ -18,17 +18,8 @@ def _route(request) -> str:
     return match.route if match is not None and match.route else "unmatched"
 
 
-class RequestMetrics:
+class RequestMetrics(SyncAndAsyncMiddleware):
     """Observes each request's duration by route, method and status (outermost, so it times everything)."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.is_async:

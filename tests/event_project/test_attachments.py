@@ -12,15 +12,10 @@ BUCKET = "eventhub-test-attachments"
 
 @pytest.fixture(scope="module")
 def s3_server():
-    from moto.server import ThreadedMotoServer
+    from manage_scripts.s3_server import moto_s3_server
 
-    from manage_scripts.embedded_mongo import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_s3_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,19 +22,12 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 def s3_server():
     """moto's S3 server, so that attachment uploads are configured (unconfigured, they are a 503 by design)."""
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    from manage_scripts.embedded_mongo import free_port
+    from manage_scripts.s3_server import moto_s3_server
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    boto3.client("s3", region_name="us-east-1", endpoint_url=url, aws_access_key_id="fuzz", aws_secret_access_key="fuzz").create_bucket(Bucket=BUCKET)
-    try:
+    with moto_s3_server() as url:
+        boto3.client("s3", region_name="us-east-1", endpoint_url=url, aws_access_key_id="fuzz", aws_secret_access_key="fuzz").create_bucket(Bucket=BUCKET)
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,11 @@ from eventhub_common.topology import Topology, aio_pika_url, declare_topology_as
 logger = logging.getLogger(__name__)
 
 # Everything that means "the broker is not there right now"; the relay backs off and retries.
-BROKER_ERRORS = (aio_pika.exceptions.AMQPException, aiormq.exceptions.AMQPError, OSError, asyncio.TimeoutError)
+# ChannelInvalidStateError (a publish on a channel the broker closed) is a RuntimeError, not an AMQPError:
+# without it the relay exited when the broker went away mid-publish.
+BROKER_ERRORS = (
+    aio_pika.exceptions.AMQPException, aiormq.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError, OSError, asyncio.TimeoutError
+)
 
 
 class ConfirmingPublisher:

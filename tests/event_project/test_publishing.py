@@ -209,6 +209,27 @@ def test_a_batch_is_marked_sent_only_where_the_broker_confirmed_it(user, reader,
     assert [title for _, title in seen] == ["batch 0", "batch 1", "batch 2"]
 
 
+def test_a_publish_on_a_channel_the_broker_closed_is_a_broker_error_the_relay_survives(topology):
+    """Found by a full run: the broker stopped mid-publish, and the relay exited on ChannelInvalidStateError
+    (a RuntimeError), which it did not count as a broker error to reconnect from."""
+    from eventhub_common.messages import build_message
+    from eventhub_common.topology import amqp_url_from_env
+    from outbox.broker import BROKER_ERRORS, ConfirmingPublisher
+
+    publisher = ConfirmingPublisher(amqp_url_from_env(), topology)
+    publisher.connect()
+    try:
+        publisher._run(publisher._exchange.channel.close())  # as a broker restart closes it
+        message = build_message("user.deleted", actor={"id": "0" * 24, "username": "x"}, data={"id": "0" * 24})
+        confirmed, error = publisher.publish_batch([message])
+        assert confirmed == [] and isinstance(error, BROKER_ERRORS), repr(error)
+    finally:
+        publisher.close()
+    publisher.connect()  # and it connects again
+    assert publisher.publish_batch([message])[0] == [0]
+    publisher.close()
+
+
 def test_two_relays_publish_each_record_once(user, reader, relays):
     relays()
     relays()

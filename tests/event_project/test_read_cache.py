@@ -238,7 +238,7 @@ def test_unknown_query_parameters_never_create_copies(auth_client, user, three_d
         response = auth_client.get(f"/api/events/?page_size=2&x{n}={n}")
         assert response.status_code == 200
         assert titles(response) == ["day 1", "day 2"]
-    assert copy_keys() == before
+    assert copy_keys() - before == set()  # (an earlier test's copy may expire meanwhile)
 
 
 def test_spellings_of_the_same_filters_share_one_copy(auth_client, user, three_days):

@@ -220,7 +220,7 @@ def test_a_publish_on_a_channel_the_broker_closed_is_a_broker_error_the_relay_su
     publisher.connect()
     try:
         publisher._run(publisher._exchange.channel.close())  # as a broker restart closes it
-        message = build_message("user.deleted", actor={"id": "0" * 24, "username": "x"}, data={"id": "0" * 24})
+        message = build_message("user.deleted", actor={"id": "0" * 24, "username": "x"}, data={"id": "0" * 24, "username": "x"})
         confirmed, error = publisher.publish_batch([message])
         assert confirmed == [] and isinstance(error, BROKER_ERRORS), repr(error)
     finally:

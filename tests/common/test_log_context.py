@@ -55,3 +55,9 @@ def test_an_unknown_format_is_refused(monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config([])
+
+
+def test_the_access_log_can_be_switched_off(monkeypatch):
+    assert "eventhub.access" not in logging_config([])["loggers"]
+    monkeypatch.setenv("ACCESS_LOG", "false")
+    assert logging_config([])["loggers"]["eventhub.access"] == {"level": "WARNING"}

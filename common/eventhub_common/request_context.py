@@ -2,7 +2,7 @@
 
 The request id is the client's `X-Request-ID` when it is a sane token (at most 64 of `A-Za-z0-9._:-`),
 else a new one; the answer carries it back. The trace continues the client's `traceparent` or starts one
-(`log_context`). After the answer, logger `eventhub.access` writes one INFO line (method, path, status,
+(`log_context`; a span too when tracing is on, `tracing`). After the answer, logger `eventhub.access` writes one INFO line (method, path, status,
 milliseconds); probes and metric scrapes at DEBUG. The authentication classes add the user id.
 """
 
@@ -12,8 +12,9 @@ import secrets
 import time
 
 
-from .log_context import bound, continue_trace
+from .log_context import bound
 from .middleware_base import SyncAndAsyncMiddleware
+from .tracing import continued
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -32,13 +33,13 @@ class RequestContext(SyncAndAsyncMiddleware):
         if self.is_async:
             return self._acall(request)
         request_id, started = request_id_of(request), time.perf_counter()
-        with bound(request_id=request_id, user_id=None, traceparent=continue_trace(request.META.get("HTTP_TRACEPARENT"))):
+        with bound(request_id=request_id, user_id=None), continued(request.META.get("HTTP_TRACEPARENT"), f"HTTP {request.method}"):
             response = self.get_response(request)
             return self._finish(request, response, request_id, started)
 
     async def _acall(self, request):
         request_id, started = request_id_of(request), time.perf_counter()
-        with bound(request_id=request_id, user_id=None, traceparent=continue_trace(request.META.get("HTTP_TRACEPARENT"))):
+        with bound(request_id=request_id, user_id=None), continued(request.META.get("HTTP_TRACEPARENT"), f"HTTP {request.method}"):
             response = await self.get_response(request)
             return self._finish(request, response, request_id, started)
 

@@ -39,8 +39,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from eventhub_common.heartbeat import Heartbeat
-from eventhub_common.log_context import bound
 from eventhub_common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_MESSAGES, RELAY_PUBLISH_SECONDS
+from eventhub_common.tracing import continued
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -306,7 +306,7 @@ def _has_buffered_changes(stream) -> bool:
 
 
 def log_published(record: dict) -> None:
-    """One line per confirmed message, in the trace of the request that wrote it."""
-    if logger.isEnabledFor(logging.INFO):
-        with bound(traceparent=record.get("traceparent") or None):
-            logger.info("published %s %s", record["body"]["type"], record["body"]["message_id"], extra={"message_id": record["body"]["message_id"]})
+    """One line (and span, when tracing is on) per confirmed message, in the trace of the request that wrote it."""
+    body = record["body"]
+    with continued(record.get("traceparent") or None, "outbox.publish", **{"messaging.message.id": body["message_id"]}):
+        logger.info("published %s %s", body["type"], body["message_id"], extra={"message_id": body["message_id"]})

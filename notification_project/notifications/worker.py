@@ -35,11 +35,11 @@ import aiormq
 import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
-from eventhub_common.log_context import bound, continue_trace
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
 from eventhub_common.mongo_transactions import is_database_unavailable
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
+from eventhub_common.tracing import continued
 
 from access.services import apply_user_change
 from realtime.push import close_user_sockets, push_notification
@@ -234,7 +234,7 @@ class EventConsumerWorker:
     async def finish(self, message: aio_pika.abc.AbstractIncomingMessage, envelope: dict, outcome) -> None:
         """Push what was stored, or close a revoked user's sockets (after the commit), then ack; in the trace
         the message's `traceparent` header carries (`log_context`)."""
-        with bound(traceparent=continue_trace(_header(message, "traceparent"))):
+        with continued(_header(message, "traceparent"), "consumer.store", **{"messaging.message.id": envelope["message_id"]}):
             if envelope["type"] in USER_MESSAGE_TYPES:
                 if outcome:
                     await close_user_sockets(self.layer, envelope["data"]["id"])

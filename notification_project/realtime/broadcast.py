@@ -25,7 +25,7 @@ import weakref
 
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
-from eventhub_common.log_context import bound
+from eventhub_common.tracing import continued
 
 from .groups import BROADCAST_GROUP
 
@@ -67,7 +67,7 @@ class NodeBroadcast:
                 logger.exception("broadcast receive failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            with bound(traceparent=message.get("traceparent")):
+            with continued(message.get("traceparent"), "websocket.push"):
                 members = list(self.members)
                 for consumer in members:
                     try:

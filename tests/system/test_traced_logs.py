@@ -1,14 +1,20 @@
-"""One create followed through every process's logs (issue 21): the system runs production settings, whose
-logs are JSON lines; the request's `traceparent` reaches the event API's lines, the outbox record, the
-relay, the consumer and the WebSocket node, and the request id and user id are on the API's lines."""
+"""One create followed through every process (issue 21): the system runs production settings, whose logs
+are JSON lines; the request's `traceparent` reaches the event API's lines, the outbox record, the relay,
+the consumer and the WebSocket node, and the request id and user id are on the API's lines. With an OTLP
+endpoint set, each of those processes exports its span of that trace."""
 
+import gzip
 import json
 import secrets
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
+import pytest
 
 from .clients import open_listener, register_and_log_in
+from .harness import RunningSystem
 from .test_end_to_end import event_body
 
 PROCESSES = ["event-api", "outbox-relay", "consumer", "notifications"]
@@ -57,3 +63,60 @@ def test_a_request_without_ids_gets_new_ones_and_a_malformed_request_id_is_repla
     second = httpx.get(f"{system.event_api}/healthz", headers={"X-Request-ID": "bad id\twith spaces"}, timeout=10)
     ids = {first.headers["X-Request-ID"], second.headers["X-Request-ID"]}
     assert len(ids) == 2 and all(len(value) == 32 for value in ids)
+
+
+@pytest.fixture(scope="module")
+def otlp_receiver():
+    """A local OTLP/HTTP endpoint: the spans every process exported, as (service, span name, trace id)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    spans: list[tuple[str, str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            request = ExportTraceServiceRequest.FromString(body)
+            for resource_spans in request.resource_spans:
+                service = next(a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name")
+                for scope in resource_spans.scope_spans:
+                    spans.extend((service, item.name, item.trace_id.hex()) for item in scope.spans)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", spans
+    finally:
+        server.shutdown()
+
+
+def test_with_an_otlp_endpoint_every_process_exports_its_span_of_one_create(tmp_path_factory, otlp_receiver):
+    endpoint, spans = otlp_receiver
+    system = RunningSystem(
+        tmp_path_factory.mktemp("otel-logs"), LOGIN_RATE_LIMIT="60/m",
+        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, OTEL_BSP_SCHEDULE_DELAY="200",
+    )
+    try:
+        system.start_all()
+        user = register_and_log_in(system.event_api, "spanner")
+        listener = open_listener(system.websocket, user)
+        trace_id = secrets.token_hex(16)
+        headers = {**user.headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+        assert httpx.post(f"{system.event_api}/api/events/", json=event_body("Spanned"), headers=headers, timeout=10).status_code == 201
+        assert listener.notifications(1, timeout=10)
+        listener.close()
+        expected = {("eventhub-event", "HTTP POST"), ("eventhub-event", "outbox.publish"),
+                    ("eventhub-notification", "consumer.store"), ("eventhub-notification", "websocket.push")}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not expected <= {(s, n) for s, n, t in spans if t == trace_id}:
+            time.sleep(0.2)
+        assert expected <= {(s, n) for s, n, t in spans if t == trace_id}, sorted({(s, n) for s, n, t in spans if t == trace_id})
+    finally:
+        system.stop_all()

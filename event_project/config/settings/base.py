@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from eventhub_common.access_tokens import ACCESS_TOKEN_LIFETIME, ALGORITHM, token_config_from_env
-from eventhub_common import django_settings, error_reports
+from eventhub_common import django_settings, error_reports, tracing
 from eventhub_common.shared_settings import *  # noqa: F403 - Redis, login limit, proxies: as the other service
 from eventhub_common.env import env_bool, env_int, env_list, env_str, mongodb_database
 
@@ -127,3 +127,4 @@ SPECTACULAR_SETTINGS = django_settings.spectacular(
 QUIET_LOGGERS = ["django.db.backends", "pymongo", "pika"]
 LOGGING = django_settings.logging_config(QUIET_LOGGERS)
 SENTRY_STARTED = error_reports.start_from_env("event")  # only with SENTRY_DSN
+TRACING_STARTED = tracing.start_from_env("event")  # only with OTEL_EXPORTER_OTLP_ENDPOINT

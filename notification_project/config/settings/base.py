@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from eventhub_common.access_tokens import token_config_from_env
-from eventhub_common import django_settings, error_reports
+from eventhub_common import django_settings, error_reports, tracing
 from eventhub_common.shared_settings import *  # noqa: F403 - Redis, login limit, proxies: as the other service
 from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
 from eventhub_common.topology import amqp_url_from_env
@@ -114,6 +114,7 @@ SPECTACULAR_SETTINGS = django_settings.spectacular(
 QUIET_LOGGERS = ["pymongo", "aiormq", "aio_pika", "channels_rabbitmq", "daphne"]
 LOGGING = django_settings.logging_config(QUIET_LOGGERS)
 SENTRY_STARTED = error_reports.start_from_env("notification")  # only with SENTRY_DSN
+TRACING_STARTED = tracing.start_from_env("notification")  # only with OTEL_EXPORTER_OTLP_ENDPOINT
 
 # Collector thresholds of the socket-serving process (config/gc_tuning.py; docs/performance.md, finding 21).
 GC_THRESHOLDS = parse_thresholds(env_list("NOTIFICATION_GC_THRESHOLDS", list(DEFAULT_THRESHOLDS)))

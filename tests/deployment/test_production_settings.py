@@ -27,7 +27,7 @@ PRINT_SETTINGS = (
 
 def production(service: str, code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_", "METRICS_", "SENTRY_"))},
+        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_", "METRICS_", "SENTRY_", "OTEL_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "PYTHONPATH": str(REPO / service),
         "DJANGO_SECRET_KEY": secrets.token_hex(32),
@@ -144,5 +144,5 @@ def test_errors_reach_sentry_only_when_a_dsn_is_set(service, sentry_receiver):
     assert reported.returncode == 0, reported.stderr
     assert any(path == "/api/1/envelope/" and b"boom from the test" in body for path, body in received), received
 
-    off = production(service, "import sys, django; django.setup(); print('sentry_sdk' in sys.modules)")
-    assert off.returncode == 0 and off.stdout.strip() == "False"  # not even imported
+    off = production(service, "import sys, django; django.setup(); print('sentry_sdk' in sys.modules, 'opentelemetry' in sys.modules)")
+    assert off.returncode == 0 and off.stdout.strip() == "False False"  # neither Sentry nor OpenTelemetry even imported

@@ -104,36 +104,11 @@ def test_the_deployment_checklist_passes(service):
 
 @pytest.fixture
 def sentry_receiver():
-    """A local HTTP server standing in for Sentry: (DSN, the bodies it received)."""
-    import gzip
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+    """A local HTTP server standing in for Sentry: (DSN, the (path, body) of what it received)."""
+    from manage_scripts.recording_http_server import recording_http_server
 
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            encoding = self.headers.get("Content-Encoding")
-            if encoding == "gzip":
-                body = gzip.decompress(body)
-            elif encoding == "br":  # the SDK's choice when brotli is installed (it is, in this virtualenv)
-                import brotli
-
-                body = brotli.decompress(body)
-            received.append((self.path, body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://publickey@127.0.0.1:{server.server_port}/1", received
-    finally:
-        server.shutdown()
+    with recording_http_server() as (port, received):
+        yield f"http://publickey@127.0.0.1:{port}/1", received
 
 
 @pytest.mark.parametrize("service", SERVICES)

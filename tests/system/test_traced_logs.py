@@ -3,12 +3,9 @@ are JSON lines; the request's `traceparent` reaches the event API's lines, the o
 the consumer and the WebSocket node, and the request id and user id are on the API's lines. With an OTLP
 endpoint set, each of those processes exports its span of that trace."""
 
-import gzip
 import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
 import pytest
@@ -67,38 +64,29 @@ def test_a_request_without_ids_gets_new_ones_and_a_malformed_request_id_is_repla
 
 @pytest.fixture(scope="module")
 def otlp_receiver():
-    """A local OTLP/HTTP endpoint: the spans every process exported, as (service, span name, trace id)."""
+    """A local OTLP/HTTP endpoint: (its URL, the (path, body) of every export so far; `exported_spans` reads them)."""
+    from manage_scripts.recording_http_server import recording_http_server
+
+    with recording_http_server() as (port, received):
+        yield f"http://127.0.0.1:{port}", received
+
+
+def exported_spans(received: list[tuple[str, bytes]]) -> set[tuple[str, str, str]]:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-    spans: list[tuple[str, str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            request = ExportTraceServiceRequest.FromString(body)
-            for resource_spans in request.resource_spans:
-                service = next(a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name")
-                for scope in resource_spans.scope_spans:
-                    spans.extend((service, item.name, item.trace_id.hex()) for item in scope.spans)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", spans
-    finally:
-        server.shutdown()
+    spans = set()
+    for path, body in list(received):
+        if path != "/v1/traces":
+            continue
+        for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+            service = next(a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name")
+            for scope in resource_spans.scope_spans:
+                spans.update((service, item.name, item.trace_id.hex()) for item in scope.spans)
+    return spans
 
 
 def test_with_an_otlp_endpoint_every_process_exports_its_span_of_one_create(tmp_path_factory, otlp_receiver):
-    endpoint, spans = otlp_receiver
+    endpoint, received = otlp_receiver
     system = RunningSystem(
         tmp_path_factory.mktemp("otel-logs"), LOGIN_RATE_LIMIT="60/m",
         OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, OTEL_BSP_SCHEDULE_DELAY="200",
@@ -115,8 +103,11 @@ def test_with_an_otlp_endpoint_every_process_exports_its_span_of_one_create(tmp_
         expected = {("eventhub-event", "HTTP POST"), ("eventhub-event", "outbox.publish"),
                     ("eventhub-notification", "consumer.store"), ("eventhub-notification", "websocket.push")}
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not expected <= {(s, n) for s, n, t in spans if t == trace_id}:
+        def in_trace() -> set[tuple[str, str]]:
+            return {(service, name) for service, name, trace in exported_spans(received) if trace == trace_id}
+
+        while time.monotonic() < deadline and not expected <= in_trace():
             time.sleep(0.2)
-        assert expected <= {(s, n) for s, n, t in spans if t == trace_id}, sorted({(s, n) for s, n, t in spans if t == trace_id})
+        assert expected <= in_trace(), sorted(in_trace())
     finally:
         system.stop_all()

@@ -58,7 +58,7 @@ CONSUMER_MESSAGES = Counter(
 )  # outcome: stored, duplicate, dead_lettered, redelivered
 CONSUMER_RETRIES = Counter(
     "eventhub_consumer_retries_total", "Times the consumer tried a message again, by reason.", ["reason"]
-)  # reason: database_unavailable (held, not counted as a delivery), failed (nacked, counted)
+)  # reason: database_unavailable or conflict (held, not counted as a delivery), failed (nacked, counted)
 
 
 def _registry():

@@ -21,7 +21,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic", "on_commit", "transactional", "is_database_unavailable", "parse_object_id"]
+__all__ = ["atomic", "on_commit", "transactional", "is_database_unavailable", "is_transient_conflict", "parse_object_id"]
 
 TRANSIENT_LABEL = "TransientTransactionError"
 
@@ -32,7 +32,9 @@ def _causes(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient_conflict(exc: BaseException) -> bool:
+    """Whether `exc` is (or was caused by) a transaction conflict MongoDB labels transient: the same work
+    succeeds once the other transaction ends (committed, aborted, or expired if its client died)."""
     return any(isinstance(cause, PyMongoError) and cause.has_error_label(TRANSIENT_LABEL) for cause in _causes(exc))
 
 
@@ -126,7 +128,7 @@ def transactional(func=None, *, attempts: int = 5):
                 except (DatabaseError, PyMongoError) as exc:
                     if is_database_unavailable(exc) and session_id is not None:
                         _abandoned.add(session_id)
-                    if attempt == attempts or not _is_transient(exc) or is_database_unavailable(exc):
+                    if attempt == attempts or not is_transient_conflict(exc) or is_database_unavailable(exc):
                         raise  # (an unavailable database is labelled transient too, but is the caller's to wait for)
                     logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)
                     time.sleep(0.005 * attempt)

@@ -37,7 +37,7 @@ from asgiref.sync import sync_to_async
 from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
-from eventhub_common.mongo_transactions import is_database_unavailable
+from eventhub_common.mongo_transactions import is_database_unavailable, is_transient_conflict
 from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
 from eventhub_common.tracing import continued
 
@@ -127,19 +127,24 @@ class EventConsumerWorker:
             return False
 
     async def in_database(self, func, *args):
-        """`func(*args)` in the ORM's thread within the database deadline; while MongoDB does not answer,
-        tried again with backoff (the messages in hand stay unsettled). Raises `Stopping` if told to stop."""
+        """`func(*args)` in the ORM's thread within the database deadline; while MongoDB does not answer, or a
+        transaction keeps conflicting, tried again with backoff (the messages in hand stay unsettled). Raises
+        `Stopping` if told to stop."""
         delay = FIRST_RETRY_SECONDS
         while True:
             try:
                 return await sync_to_async(within_deadline, thread_sensitive=True)(self.database_timeout, func, *args)
             except Exception as exc:
-                if not is_database_unavailable(exc):
+                # Held, not failed: MongoDB did not answer, or a transaction kept conflicting past
+                # `transactional`'s attempts (one a killed consumer left open holds its documents until the
+                # server expires it: 60 s on mongod). Neither counts toward the delivery limit.
+                reason = "database_unavailable" if is_database_unavailable(exc) else "conflict" if is_transient_conflict(exc) else None
+                if reason is None:
                     raise
                 self.database_retries += 1
-                CONSUMER_RETRIES.labels("database_unavailable").inc()
+                CONSUMER_RETRIES.labels(reason).inc()
                 cause = exc.__cause__ or exc
-                logger.warning("MongoDB unavailable (%s: %s); trying again in %.2fs", cause.__class__.__name__, cause, delay)
+                logger.warning("MongoDB %s (%s: %s); trying again in %.2fs", reason.replace("_", " "), cause.__class__.__name__, cause, delay)
             if await self._stopped_within(delay * random.uniform(0.5, 1.0)):
                 raise Stopping
             delay = min(delay * 2, self.retry_max_seconds)

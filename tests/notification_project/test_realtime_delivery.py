@@ -275,3 +275,37 @@ async def test_a_redelivered_message_whose_push_was_lost_is_pushed_again(broker,
     count = await database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)()
     assert count == 1
     await socket.disconnect()
+
+
+async def test_a_transaction_a_killed_consumer_left_open_delays_messages_but_never_dead_letters_them(broker, people):
+    """Found by a full run: a consumer killed inside its transaction leaves it open on the server, holding
+    the notification counter until the server expires it (60 s on mongod). The next consumer's
+    transactions conflicted past their retries and each message was nacked, counting toward the delivery
+    limit: valid messages went to the dead letters. Such a conflict is held like an unavailable database."""
+    import os
+
+    import pymongo
+    from django.db import connection
+
+    from notifications.models import Notification, Sequence
+    from notifications.processing import NOTIFICATION_SEQUENCE
+
+    socket = await connect(people["cat"])
+    holder = pymongo.MongoClient(os.environ["MONGODB_URI"])
+    session = holder.start_session()
+    session.start_transaction()
+    counters = holder[connection.settings_dict["NAME"]][Sequence._meta.db_table]
+    counters.update_one({"name": NOTIFICATION_SEQUENCE}, {"$inc": {"value": 1}}, upsert=True, session=session)
+    try:
+        message = broker.publish(event_message("event.created", new_event_id(), people["ann"], title="held"))
+        await asyncio.sleep(4)  # well past `transactional`'s attempts
+        stored = database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)
+        assert await stored() == 0
+    finally:
+        session.abort_transaction()  # as the server does when the dead client's transaction expires
+        session.end_session()
+        holder.close()
+    (payload,) = await notifications(socket, 1, timeout=15)
+    assert payload["event"]["title"] == "held" and await stored() == 1
+    assert broker.dead_letters(1, timeout=1.0) == []
+    await socket.disconnect()

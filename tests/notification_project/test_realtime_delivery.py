@@ -298,7 +298,7 @@ async def test_a_transaction_a_killed_consumer_left_open_delays_messages_but_nev
     counters.update_one({"name": NOTIFICATION_SEQUENCE}, {"$inc": {"value": 1}}, upsert=True, session=session)
     try:
         message = broker.publish(event_message("event.created", new_event_id(), people["ann"], title="held"))
-        await asyncio.sleep(4)  # well past `transactional`'s attempts
+        await asyncio.sleep(8)  # long enough for three deliveries (the test topology's delivery limit) before the fix
         stored = database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)
         assert await stored() == 0
     finally:

@@ -115,7 +115,8 @@ def _metrics_port(ports: Ports, offset: int) -> dict[str, str]:
 def process_specs(ports: Ports, metrics_dir: Path | None = None) -> list[ProcessSpec]:
     """Every long-running process of the system, `ports.nodes` of each scalable one. With `metrics_dir`,
     each event API node keeps its workers' metrics in a subdirectory of it (prometheus-client's
-    multiprocess mode; the caller empties it before starting)."""
+    multiprocess mode; the caller empties it before starting), and each consumer its session journal
+    (`CONSUMER_SESSION_FILE`)."""
     python = sys.executable
     specs = [
         ProcessSpec(
@@ -139,10 +140,10 @@ def process_specs(ports: Ports, metrics_dir: Path | None = None) -> list[Process
         ]
         specs += [
             ProcessSpec(
-                _node_name("consumer", i, ports.nodes),
+                name := _node_name("consumer", i, ports.nodes),
                 [python, "manage.py", "consume_events"],
                 NOTIFICATION_PROJECT,
-                _metrics_port(ports, 1 + i),
+                {**_metrics_port(ports, 1 + i), **({"CONSUMER_SESSION_FILE": str(metrics_dir / f"{name}.session")} if metrics_dir else {})},
             )
             for i in range(ports.nodes)
         ]

@@ -11,8 +11,10 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
-from bson import ObjectId
+from bson import Binary, ObjectId
+from bson.binary import UUID_SUBTYPE
 from bson.errors import InvalidId
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_mongodb_backend.transaction import atomic as mongo_atomic
@@ -104,6 +106,51 @@ class _AbandonedSessions:
 _abandoned = _AbandonedSessions()
 
 
+class SessionJournal:
+    """A file naming the session whose transaction this process has open, so that the process started after
+    a crash (`kill -9`) can abort it at once.
+
+    A transaction whose client died stays open on the server, holding its documents, until the server
+    expires it (`transactionLifetimeLimitSeconds`, 60 s on mongod; the Python SecantusDB server longer):
+    every transaction writing the same document (the notification counter) conflicts meanwhile. Two small
+    writes per transaction, to a file no other process writes (the consumer's, CONSUMER_SESSION_FILE).
+    """
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def opened(self, session_id: dict) -> None:
+        self.path.write_text(bytes(session_id["id"]).hex())
+
+    def closed(self) -> None:
+        self.path.write_text("")
+
+    def abort_left_open(self, connection) -> bool:
+        """Kill the session a previous process of this journal left in a transaction; whether there was one."""
+        try:
+            left = self.path.read_text().strip()
+        except FileNotFoundError:
+            return False
+        if not left:
+            return False
+        connection.ensure_connection()
+        connection.connection.admin.command("killSessions", [{"id": Binary(bytes.fromhex(left), UUID_SUBTYPE)}])
+        self.closed()
+        logger.info("killed the transaction a previous process left open (session %s)", left)
+        return True
+
+
+_journal: SessionJournal | None = None
+
+
+def keep_session_journal(path: str) -> SessionJournal:
+    """Record every `transactional` transaction of this process in the journal at `path`."""
+    global _journal
+    _journal = SessionJournal(path)
+    return _journal
+
+
 def transactional(func=None, *, attempts: int = 5):
     """Run `func` in one transaction, retrying it when MongoDB reports a transient conflict.
 
@@ -124,6 +171,8 @@ def transactional(func=None, *, attempts: int = 5):
                 try:
                     with atomic():
                         session_id = connection.session.session_id
+                        if _journal is not None:
+                            _journal.opened(session_id)
                         return fn(*args, **kwargs)
                 except (DatabaseError, PyMongoError) as exc:
                     if is_database_unavailable(exc) and session_id is not None:
@@ -132,6 +181,9 @@ def transactional(func=None, *, attempts: int = 5):
                         raise  # (an unavailable database is labelled transient too, but is the caller's to wait for)
                     logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)
                     time.sleep(0.005 * attempt)
+                finally:
+                    if _journal is not None and session_id is not None:
+                        _journal.closed()
             raise AssertionError("unreachable")
 
         return wrapper

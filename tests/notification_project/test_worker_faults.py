@@ -119,3 +119,44 @@ async def test_a_stalled_database_holds_the_message_without_counting_it_as_a_fai
         worker.stop()
         await asyncio.wait_for(task, timeout=15)
         broker.close()
+
+
+def test_the_session_journal_names_the_open_transaction_and_a_successor_aborts_it(tmp_path, monkeypatch):
+    """A consumer killed inside its transaction leaves it open on the server; the next one reads the dead
+    one's journal (CONSUMER_SESSION_FILE) and kills that session, so its own transactions do not conflict
+    with it until the server expires it."""
+    import pymongo
+    from django.db import connection
+    from eventhub_common import mongo_transactions
+    from eventhub_common.mongo_transactions import SessionJournal, keep_session_journal, transactional
+
+    from notifications.models import Sequence
+    from notifications.processing import NOTIFICATION_SEQUENCE, next_seq
+
+    path = tmp_path / "consumer.session"
+    monkeypatch.setattr(mongo_transactions, "_journal", None)
+    journal = keep_session_journal(str(path))
+    seen = []
+
+    @transactional
+    def take_a_number():
+        seen.append(path.read_text())
+        return next_seq()
+
+    take_a_number()
+    assert len(seen) == 1 and len(seen[0]) == 32  # the open transaction's session id, while it was open
+    assert path.read_text() == ""  # closed with the commit
+
+    # What a killed consumer leaves: an open transaction holding the counter, and its journal naming it.
+    dead = pymongo.MongoClient(os.environ["MONGODB_URI"])
+    session = dead.start_session()
+    session.start_transaction()
+    counters = dead[connection.settings_dict["NAME"]][Sequence._meta.db_table]
+    counters.update_one({"name": NOTIFICATION_SEQUENCE}, {"$inc": {"value": 1}}, upsert=True, session=session)
+    path.write_text(bytes(session.session_id["id"]).hex())
+    try:
+        assert SessionJournal(str(path)).abort_left_open(connection)
+        assert take_a_number() > 0  # no conflict: the dead transaction is gone
+        assert path.read_text() == "" and not journal.abort_left_open(connection)
+    finally:
+        dead.close()

@@ -65,6 +65,9 @@ CHANNEL_LAYERS = {
     }
 }
 CONSUMER_PREFETCH = env_int("CONSUMER_PREFETCH", 50)
+# A file the consumer keeps the id of its open transaction in, so that the one started after it was killed
+# aborts that transaction at once instead of conflicting with it until the server expires it (empty: none).
+CONSUMER_SESSION_FILE = env_str("CONSUMER_SESSION_FILE", "")
 # Messages already arrived are stored together in one transaction, up to this many (1: one by one).
 CONSUMER_BATCH_SIZE = env_int("CONSUMER_BATCH_SIZE", 50)
 # Seconds between the consumer's attempts to reach RabbitMQ again after losing it.

@@ -7,7 +7,9 @@ import signal
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
 from eventhub_common.metrics import serve_metrics_port
+from eventhub_common.mongo_transactions import keep_session_journal
 from eventhub_common.topology import topology_from_env
 
 from notifications.worker import EventConsumerWorker
@@ -21,6 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if port := serve_metrics_port():
             logger.info("metrics on port %d", port)
+        if settings.CONSUMER_SESSION_FILE:  # abort what a killed predecessor left open, then journal ours
+            keep_session_journal(settings.CONSUMER_SESSION_FILE).abort_left_open(connection)
+            close_old_connections()
         asyncio.run(self._run())
 
     async def _run(self):

@@ -1,5 +1,5 @@
 """Compilers: upstream's, except that a SELECT whose pipeline a `find` can express is sent as `find`, and
-that an INSERT skips the SELECT's set-up.
+that an INSERT skips the SELECT's set-up and sends one document as `insert_one`.
 
 django-mongodb-backend sends every read as an aggregation pipeline, and for an
 ordered query it adds an identity `$addFields` of the sort keys before `$sort`
@@ -104,3 +104,16 @@ class SQLInsertCompiler(UpstreamSQLInsertCompiler):
 
     def pre_sql_setup(self, with_col_aliases=False):
         return None
+
+    @wrap_database_errors
+    def insert(self, docs, returning_fields=None):
+        """One document (every `save()` and `create()`) goes as `insert_one`, which skips pymongo's bulk-write
+        machinery behind upstream's `insert_many`: 1.6 % of a create's instructions (finding 36)."""
+        if len(docs) != 1:
+            return super().insert(docs, returning_fields)
+        collection = self.collection
+        started = time.monotonic()
+        inserted_id = collection.insert_one(docs[0], session=self.connection.session).inserted_id
+        if isinstance(collection, OperationDebugWrapper):  # DEBUG or a test capturing queries: log it
+            collection.log("insert_one", time.monotonic() - started, (docs,))
+        return [(inserted_id,)] if returning_fields else []

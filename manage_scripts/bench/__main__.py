@@ -34,7 +34,7 @@ import httpx
 from ..embedded_mongo import REPO_ROOT, mongodb
 from ..rabbitmq import ensure_rabbitmq
 from ..system import EVENT_PROJECT, event_api_server, event_api_threads, event_api_workers
-from . import report, writes
+from . import create_instructions, report, writes
 from .machine import calibration
 from .sockets import Fleet, create_event
 from .stages import Stage, percentiles, run_stage, settle
@@ -69,6 +69,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--start-after", choices=["instant", "day"], default="instant",
                         help="lists' start_after=: a new instant every time (default), or a day's midnight (a diagnostic)")
     parser.add_argument("--out", type=Path, help="result directory (default bench-results/<time>)")
+    parser.add_argument("--create-instructions", action="store_true",
+                        help="only the event API's instructions per create, in-process under callgrind (see create_instructions.py)")
     group = parser.add_argument_group("writes only (--writes-only)")
     group.add_argument("--writes-only", action="store_true", help="only the write -> notification pipeline (burst, then a fixed rate)")
     group.add_argument("--write-connections", type=int, default=64, help="clients creating back to back in the burst")
@@ -246,6 +248,9 @@ def main(argv: list[str]) -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of sockets, inherited by the system
     notifications = notifications_available() and not args.no_notifications
+    if args.create_instructions:
+        print(f"Event API create: {create_instructions.count():.3f} M instructions (callgrind, in-process, {calibration()['cpu_model']})")
+        return 0
     ensure_rabbitmq()
     started = time.monotonic()
     with mongodb() as uri:

@@ -8,7 +8,7 @@ real), not the HTTP server, the database server or the rest of the pipeline: it 
 `--writes-only` benchmark, it does not replace it.
 
 Run as `python -m manage_scripts.bench.create_instructions --child N` from event_project/ (under callgrind)
-it is the measured process: warm-up creates, then callgrind's counters zeroed, `--creates` creates, and a dump.
+it is the measured process: warm-up creates, then callgrind's counters zeroed, N creates, and a dump.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""The message contract (event changes, user access changes): building, serialising and validating.
+"""The message contract (event changes, user access changes, attendance changes): building, serialising and validating.
 
 The producer (the event service's outbox relay) and the consumer (the
 notification service's worker) both go through `validate_message`, so a
@@ -24,9 +24,14 @@ EVENT_DELETED = "event.deleted"
 USER_DEACTIVATED = "user.deactivated"
 USER_REACTIVATED = "user.reactivated"
 USER_DELETED = "user.deleted"
+ATTENDANCE_GOING = "attendance.going"
+ATTENDANCE_WAITLISTED = "attendance.waitlisted"
+ATTENDANCE_PROMOTED = "attendance.promoted"
+ATTENDANCE_LEFT = "attendance.left"
 EVENT_MESSAGE_TYPES = (EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED)
 USER_MESSAGE_TYPES = (USER_DEACTIVATED, USER_REACTIVATED, USER_DELETED)
-MESSAGE_TYPES = (*EVENT_MESSAGE_TYPES, *USER_MESSAGE_TYPES)
+ATTENDANCE_MESSAGE_TYPES = (ATTENDANCE_GOING, ATTENDANCE_WAITLISTED, ATTENDANCE_PROMOTED, ATTENDANCE_LEFT)
+MESSAGE_TYPES = (*EVENT_MESSAGE_TYPES, *USER_MESSAGE_TYPES, *ATTENDANCE_MESSAGE_TYPES)
 CONTENT_TYPE = "application/json"
 
 

@@ -51,7 +51,7 @@ class Topology:
         }
 
 
-NOTIFICATION_BINDING_KEYS = ("event.*", "user.*")  # event changes; user deactivations and deletions
+NOTIFICATION_BINDING_KEYS = ("event.*", "user.*", "attendance.*")  # event changes; user deactivations and deletions; RSVPs
 
 
 @dataclass(frozen=True)

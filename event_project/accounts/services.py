@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.db import parse_object_id, transactional
 from core.exceptions import Conflict, Unauthorized
 from events.models import Event
+from attendance.services import leave_all
 from events.services import event_delete
 
 from . import limits
@@ -95,4 +96,5 @@ def delete_account(*, user, password: str) -> None:
         raise ValidationError({"password": ["The password is not correct."]}, code="invalid_password")
     for event in Event.objects.filter(created_by=user).order_by():
         event_delete(event=event, user=user)
+    leave_all(user)  # their seats go to the waiting lists, and the counts stay right
     user.delete()

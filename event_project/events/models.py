@@ -16,6 +16,8 @@ class EventStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+ATTENDANCE_COUNTERS = ("attendee_count", "waitlist_count", "attendance_version")
+
 # Fields whose changes an `event.updated` message reports.
 TRACKED_FIELDS = (
     "title", "description", "location", "start_time", "end_time", "tags",
@@ -49,6 +51,11 @@ class Event(models.Model):
     coordinates = GeoPointField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by the attendance services only (never by `save()` of a change), in the same transaction as the
+    # attendance they count; `attendance_version` grows with every attendance change (messages carry it).
+    attendee_count = models.PositiveIntegerField(default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(default=0, editable=False)
+    attendance_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["start_time", "id"]
@@ -69,6 +76,13 @@ class Event(models.Model):
         instance._loaded = {name: getattr(instance, name) for name in TRACKED_FIELDS if name in field_names}
         return instance
 
+    @property
+    def seats_left(self) -> int | None:
+        """Free seats, None when attendance is unlimited."""
+        if self.max_attendees is None:
+            return None
+        return max(0, self.max_attendees - (self.attendee_count or 0))
+
     def changed_fields(self) -> list[str]:
         """Tracked fields whose value differs from what was loaded from the database."""
         loaded = getattr(self, "_loaded", {})
@@ -77,8 +91,14 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         self.title_prefixes = title_prefixes(self.title)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "title" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "title_prefixes"}
+        if update_fields is None and not self._state.adding:
+            update_fields = [field.name for field in self._meta.concrete_fields if not field.primary_key]
+        if update_fields is not None:
+            # The attendance counters change only with attendance (`attendance.services`): a change saved from
+            # an instance loaded earlier must not write back the counts it loaded.
+            kwargs["update_fields"] = {*update_fields, *(["title_prefixes"] if "title" in update_fields else [])} - set(
+                ATTENDANCE_COUNTERS
+            )
         with atomic():
             super().save(*args, **kwargs)
         self._loaded = {name: getattr(self, name) for name in TRACKED_FIELDS}

@@ -21,7 +21,7 @@ Versions, not bookkeeping (the drf-extensions pattern):
 
 Copy keys come from validated input only: the event id; or the page's validated
 filters, page size, decoded cursor, scheme and host (its links are absolute) and,
-for `mine`, the reader. A list request with any other query parameter is answered
+for `mine` and `attending`, the reader. A list request with any other query parameter is answered
 from the database and stores nothing, so made-up parameters cannot fill Redis.
 
 First pages with `start_after` (a client listing what is upcoming sends a new
@@ -136,9 +136,14 @@ def _page_key(request, paginator, filters: dict) -> str | None:
         _canonical(filters),
         paginator.get_page_size(request),
         None if cursor is None else tuple(cursor),
-        str(request.user.pk) if filters.get("mine") else "",
+        _reader(request, filters),
     )
     return f"events:read:list:{_digest(identity)}"
+
+
+def _reader(request, filters: dict) -> str:
+    """Whose page it is: the reader's for filters that depend on who asks (`mine`, `attending`), else anyone's."""
+    return str(request.user.pk) if filters.get("mine") or filters.get("attending") else ""
 
 
 def _canonical(filters: dict) -> list:
@@ -193,7 +198,7 @@ def _page_from_chunk(request, paginator, view, filters: dict) -> dict | None:
     """The page cut from its day's chunk, or None when it runs past the end of a chunk that has more rows after it."""
     start_after = filters["start_after"]
     day_filters = {**filters, "start_after": start_after.replace(hour=0, minute=0, second=0, microsecond=0)}
-    reader = str(request.user.pk) if filters.get("mine") else ""
+    reader = _reader(request, filters)
     stored = _cached(
         f"events:read:chunk:{_digest((_canonical(day_filters), reader))}",
         LIST_VERSION_KEY,

@@ -3,6 +3,7 @@
 from bson import ObjectId
 
 from accounts.selectors import users_by_id
+from attendance.selectors import attended_event_ids
 from core.db import parse_object_id
 from core.exceptions import NotFound
 
@@ -39,6 +40,8 @@ def event_list(*, user, filters: dict):
         events = events.filter(start_time__lt=filters["start_before"])
     if filters.get("mine"):
         events = events.filter(created_by=user)
+    if filters.get("attending"):
+        events = events.filter(pk__in=attended_event_ids(user))
     if filters.get("search"):
         prefixes = search_prefixes(filters["search"])
         if not prefixes:

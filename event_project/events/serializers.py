@@ -100,6 +100,9 @@ class EventSerializer(FieldsBuiltOnce, MongoModelSerializer):
     created_by = UserRefSerializer(read_only=True)
     created_at = UtcDateTimeField(read_only=True)
     updated_at = UtcDateTimeField(read_only=True)
+    attendee_count = serializers.IntegerField(read_only=True, help_text="Users going.")
+    waitlist_count = serializers.IntegerField(read_only=True, help_text="Users on the waiting list.")
+    seats_left = serializers.IntegerField(read_only=True, allow_null=True, help_text="Free seats; null when unlimited.")
 
     class Meta:
         model = Event
@@ -118,6 +121,9 @@ class EventSerializer(FieldsBuiltOnce, MongoModelSerializer):
             "created_by",
             "created_at",
             "updated_at",
+            "attendee_count",
+            "waitlist_count",
+            "seats_left",
         ]
         read_only_fields = ["id"]
 
@@ -147,6 +153,9 @@ class EventFilterSerializer(FieldsBuiltOnce, serializers.Serializer):
     start_after = UtcDateTimeField(required=False, help_text="Events starting at or after this time.")
     start_before = UtcDateTimeField(required=False, help_text="Events starting before this time.")
     mine = serializers.BooleanField(required=False, default=False, help_text="Only events I created.")
+    attending = serializers.BooleanField(
+        required=False, default=False, help_text="Only events I am going to or waitlisted for."
+    )
     search = serializers.CharField(max_length=100, required=False, help_text="Title word prefixes, e.g. `conf ber`.")
     near = serializers.CharField(required=False, help_text="`longitude,latitude`; with `radius`.")
     radius = serializers.FloatField(
@@ -189,6 +198,9 @@ def event_representation(event: Event) -> dict:
         "created_by": {"id": _text(creator.pk), "username": _text(creator.username)},
         "created_at": utc_iso(event.created_at),
         "updated_at": utc_iso(event.updated_at),
+        "attendee_count": int(event.attendee_count or 0),
+        "waitlist_count": int(event.waitlist_count or 0),
+        "seats_left": event.seats_left,
     }
 
 

@@ -11,6 +11,8 @@ from core.conditional import require_match
 from core.db import transactional
 from core.exceptions import Forbidden, NotFound
 
+from attendance import services as attendance
+
 from . import reads
 from .models import Event
 from .publishing import acting_as
@@ -44,6 +46,8 @@ def event_create(*, user, data: dict) -> Event:
 def event_update(*, event: Event, user, data: dict, if_match: str | None = None) -> Event:
     ensure_can_modify(event, user)
     ensure_unchanged(event, if_match)
+    capacity = "max_attendees" in data and data["max_attendees"] != event.max_attendees
+    attendance.ensure_capacity(event, data.get("max_attendees", event.max_attendees))
     for field, value in data.items():
         setattr(event, field, value)
     try:
@@ -54,6 +58,8 @@ def event_update(*, event: Event, user, data: dict, if_match: str | None = None)
         if "did not affect any rows" in str(exc):
             raise NotFound("No event with this id.") from None
         raise
+    if capacity:
+        attendance.capacity_changed(event, actor=user)
     return event
 
 

@@ -20,12 +20,20 @@ from datetime import datetime
 
 from django.db import IntegrityError
 from django.utils.dateparse import parse_datetime
-from eventhub_common.messages import EVENT_CREATED
+from eventhub_common.messages import (
+    ATTENDANCE_GOING,
+    ATTENDANCE_LEFT,
+    ATTENDANCE_MESSAGE_TYPES,
+    ATTENDANCE_PROMOTED,
+    EVENT_CREATED,
+    EVENT_DELETED,
+    EVENT_UPDATED,
+)
 from eventhub_common.mongo_transactions import transactional
 from pymongo import ReturnDocument
 
 from registry.services import record_event, record_events
-from subscriptions.services import subscribers, subscribers_by_event
+from subscriptions.services import followers_by_event, record_attendance
 
 from .models import Notification, Sequence
 
@@ -35,7 +43,8 @@ NOTIFICATION_SEQUENCE = "notifications"
 @dataclass(frozen=True)
 class Stored:
     """What to push after the commit; `duplicate` when the message had been processed before (its earlier
-    notification, when there is one, is pushed again; None for a copy within one batch)."""
+    notification, when there is one, is pushed again; None for a copy within one batch). `notification` is
+    None, not a duplicate, for a message that makes no notification (`attendance.waitlisted`)."""
 
     notification: Notification | None
     duplicate: bool
@@ -74,16 +83,41 @@ def _notification(message: dict, seq: int, occurred_at: datetime, recipients: li
     )
 
 
+def recipients_of(message: dict, creator_id: str, followers: dict[str, set[str]]) -> list[str] | None:
+    """Who the message's notification is for ([] for everyone), or None when it makes none:
+    `event.created` is for everyone; an update or deletion for the event's followers (subscribers and
+    attendees) and its creator; a promotion from the waiting list for the promoted user; someone going or
+    leaving for the event's creator; a place on the waiting list for nobody (it only updates `Attendee`)."""
+    kind, data = message["type"], message["data"]
+    if kind == EVENT_CREATED:
+        return []
+    if kind in (EVENT_UPDATED, EVENT_DELETED):
+        return sorted({*followers.get(data["id"], ()), creator_id})
+    if kind == ATTENDANCE_PROMOTED:
+        return [data["attendee"]["id"]]
+    if kind in (ATTENDANCE_GOING, ATTENDANCE_LEFT):
+        return [creator_id]
+    return None
+
+
+def _followers(messages: list[dict]) -> dict[str, set[str]]:
+    targeted = [message["data"]["id"] for message in messages if message["type"] in (EVENT_UPDATED, EVENT_DELETED)]
+    return followers_by_event(targeted) if targeted else {}
+
+
 @transactional(attempts=20)
-def _store(message: dict) -> tuple[Notification, bool]:
-    """(the message's notification, whether it was stored now)."""
+def _store(message: dict) -> tuple[Notification | None, bool]:
+    """(the message's notification or None when it makes none, whether it was processed now)."""
     stored = Notification.objects.filter(message_id=message["message_id"]).first()
     if stored is not None:
         return stored, False
     occurred_at: datetime = parse_datetime(message["occurred_at"])
     known = record_event(message, occurred_at)
-    broadcast = message["type"] == EVENT_CREATED
-    recipients = [] if broadcast else sorted({*subscribers(message["data"]["id"]), known.creator_id})
+    if message["type"] in ATTENDANCE_MESSAGE_TYPES:
+        record_attendance(message)
+    recipients = recipients_of(message, known.creator_id, _followers([message]))
+    if recipients is None:
+        return None, True
     notification = _notification(message, next_seq(), occurred_at, recipients)
     notification.save(force_insert=True)
     return notification, True
@@ -91,8 +125,8 @@ def _store(message: dict) -> tuple[Notification, bool]:
 
 @transactional(attempts=20)
 def _store_batch(messages: list[dict]) -> list[Notification | None]:
-    """Each message's new notification in order, None for one earlier in the batch; IntegrityError (the
-    transaction aborted) when one was stored before."""
+    """Each message's new notification in order, None for one earlier in the batch or one that makes none;
+    IntegrityError (the transaction aborted) when one was stored before."""
     ids = [message["message_id"] for message in messages]
     seen = set()
     fresh = []
@@ -101,15 +135,20 @@ def _store_batch(messages: list[dict]) -> list[Notification | None]:
             seen.add(message["message_id"])
             fresh.append((message, parse_datetime(message["occurred_at"])))
     known = record_events(fresh)
-    targeted = [message["data"]["id"] for message, _ in fresh if message["type"] != EVENT_CREATED]
-    followers = subscribers_by_event(targeted) if targeted else {}
-    first = next_seq(len(fresh))
-    created = {}
-    for offset, (message, occurred_at) in enumerate(fresh):
-        event_id = message["data"]["id"]
-        broadcast = message["type"] == EVENT_CREATED
-        recipients = [] if broadcast else sorted({*followers.get(event_id, ()), known[event_id].creator_id})
-        created[message["message_id"]] = _notification(message, first + offset, occurred_at, recipients)
+    for message, _ in fresh:
+        if message["type"] in ATTENDANCE_MESSAGE_TYPES:
+            record_attendance(message)  # in order, before the recipients of later messages are read
+    followers = _followers([message for message, _ in fresh])
+    notifying = []
+    for message, occurred_at in fresh:
+        recipients = recipients_of(message, known[message["data"]["id"]].creator_id, followers)
+        if recipients is not None:
+            notifying.append((message, occurred_at, recipients))
+    first = next_seq(len(notifying)) if notifying else 0
+    created = {
+        message["message_id"]: _notification(message, first + offset, occurred_at, recipients)
+        for offset, (message, occurred_at, recipients) in enumerate(notifying)
+    }
     Notification.objects.bulk_create(list(created.values()))
     return [created.pop(message_id, None) for message_id in ids]
 
@@ -118,8 +157,12 @@ def store_notification(message: dict) -> Stored:
     """Store the notification for a validated message, once."""
     try:
         notification, created = _store(message)
-    except IntegrityError:  # another consumer stored the same message concurrently (and pushes it)
-        return Stored(None, duplicate=True)
+    except IntegrityError:
+        if message["type"] not in ATTENDANCE_MESSAGE_TYPES:
+            return Stored(None, duplicate=True)  # another consumer stored the same message concurrently (and pushes it)
+        # Either that, or another consumer inserted this user's `Attendee` entry first: now committed, so the
+        # second try finds the stored notification or updates that entry.
+        notification, created = _store(message)
     return Stored(notification, duplicate=not created)
 
 
@@ -129,4 +172,8 @@ def store_notifications(messages: list[dict]) -> list[Stored]:
         notifications = _store_batch(messages)
     except IntegrityError:  # one of them was stored before (or meanwhile): the batch rolled back whole
         return [store_notification(message) for message in messages]
-    return [Stored(notification, duplicate=notification is None) for notification in notifications]
+    results, seen = [], set()
+    for message, notification in zip(messages, notifications, strict=True):
+        results.append(Stored(notification, duplicate=message["message_id"] in seen))  # a copy within the batch
+        seen.add(message["message_id"])
+    return results

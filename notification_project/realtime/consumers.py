@@ -181,7 +181,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if message["subscribed"]:
             await self._join(group)
             await self.recover()
-        elif group in self.joined:
+        elif group in self.joined and not await database_sync_to_async(subscriptions.follows)(self.user_id, message["event_id"]):
+            # (unsubscribed but attending, or left but subscribed: the socket stays in the event's group)
             self.joined.discard(group)
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -238,7 +239,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if since is not None:
             notification = selectors.notification_for(self.user_id, since)
             since_seq = notification.seq if notification else None
-        return since_seq, subscriptions.subscribed_event_ids(self.user_id), selectors.latest_seq()
+        return since_seq, subscriptions.followed_event_ids(self.user_id), selectors.latest_seq()
 
     async def _join(self, group: str):
         if group not in self.joined:

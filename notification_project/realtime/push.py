@@ -5,7 +5,10 @@
 - `event.updated` / `event.deleted` go to the event's group (sockets of its
   subscribers join it) and to the creator's user group (the creator is always
   told). A socket whose user is both gets it twice and drops the second copy by
-  notification id, so every connection receives it exactly once.
+  notification id, so every connection receives it exactly once. Sockets of
+  attendees (going or waitlisted) are in the event's group too.
+- `attendance.*` go to their recipients' user groups (the promoted user, or the
+  event's creator).
 
 The channel layer is at-most-once: a full or unreachable layer loses the push,
 never the notification, which stays in history for `?since=` recovery.
@@ -15,6 +18,7 @@ import logging
 
 from channels.exceptions import ChannelFull
 from eventhub_common.log_context import TRACEPARENT
+from eventhub_common.messages import ATTENDANCE_MESSAGE_TYPES
 
 from notifications.models import Notification
 from notifications.payloads import notification_payload
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 def push_groups(notification: Notification, creator_id: str) -> list[str]:
     if notification.broadcast:
         return [BROADCAST_GROUP]
+    if notification.notification_type in ATTENDANCE_MESSAGE_TYPES:
+        return [user_group(user_id) for user_id in notification.recipients]
     return [event_group(notification.event_id), user_group(creator_id)]
 
 
@@ -48,3 +54,14 @@ async def push_notification(layer, notification: Notification, creator_id: str) 
 async def close_user_sockets(layer, user_id: str) -> None:
     """Every open socket of this user, on every node, closes (4003): their access was revoked."""
     await layer.group_send(user_group(user_id), {"type": "access.revoked"})
+
+
+async def follow_attendance(layer, message: dict) -> None:
+    """The attendee's open sockets, on every node, join the event's group (going or waitlisted) or leave it
+    (left, unless still subscribed): the same hand-off as a subscription made over REST."""
+    data = message["data"]
+    change = {"type": "subscription.changed", "event_id": data["id"], "subscribed": data["attendance"]["status"] != "none"}
+    try:
+        await layer.group_send(user_group(data["attendee"]["id"]), change)
+    except ChannelFull:
+        logger.warning("channel layer full: %s's sockets not told about attendance of %s", data["attendee"]["id"], data["id"])

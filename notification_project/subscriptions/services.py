@@ -1,4 +1,9 @@
-"""Subscribing and unsubscribing; live sockets of the user follow along through the channel layer."""
+"""Who follows an event (subscribers and attendees) and changing that; live sockets of the user follow along
+through the channel layer.
+
+Subscriptions are made here (REST or the socket). Attendance is made in the
+event service; its `attendance.*` messages keep `Attendee` current (`record_attendance`).
+"""
 
 import logging
 
@@ -12,7 +17,7 @@ from core.exceptions import NotFound
 from registry.services import live_event
 from realtime.groups import user_group
 
-from .models import Subscription
+from .models import Attendee, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -41,20 +46,45 @@ def unsubscribe(user_id: str, event_id: str) -> bool:
     return bool(deleted)
 
 
-def subscribers(event_id: str) -> list[str]:
-    return list(Subscription.objects.filter(event_id=event_id).values_list("user_id", flat=True))
-
-
-def subscribers_by_event(event_ids: list[str]) -> dict[str, list[str]]:
-    """The subscribers of each of `event_ids` (events without any are left out)."""
-    followers: dict[str, list[str]] = {}
-    for user_id, event_id in Subscription.objects.filter(event_id__in=set(event_ids)).order_by().values_list("user_id", "event_id"):
-        followers.setdefault(event_id, []).append(user_id)
+def followers_by_event(event_ids: list[str]) -> dict[str, set[str]]:
+    """The followers of each of `event_ids`: subscribers and attendees (going or waitlisted), each once (events
+    without any are left out)."""
+    followers: dict[str, set[str]] = {}
+    ids = set(event_ids)
+    for user_id, event_id in Subscription.objects.filter(event_id__in=ids).order_by().values_list("user_id", "event_id"):
+        followers.setdefault(event_id, set()).add(user_id)
+    attendees = Attendee.objects.filter(event_id__in=ids, attending=True).order_by().values_list("user_id", "event_id")
+    for user_id, event_id in attendees:
+        followers.setdefault(event_id, set()).add(user_id)
     return followers
 
 
-def subscribed_event_ids(user_id: str) -> list[str]:
-    return list(Subscription.objects.filter(user_id=user_id).values_list("event_id", flat=True))
+def followed_event_ids(user_id: str) -> list[str]:
+    """The events whose updates reach this user: subscribed or attended."""
+    subscribed = Subscription.objects.filter(user_id=user_id).values_list("event_id", flat=True)
+    attended = Attendee.objects.filter(user_id=user_id, attending=True).values_list("event_id", flat=True)
+    return sorted({*subscribed, *attended})
+
+
+def follows(user_id: str, event_id: str) -> bool:
+    return (
+        Subscription.objects.filter(user_id=user_id, event_id=event_id).exists()
+        or Attendee.objects.filter(user_id=user_id, event_id=event_id, attending=True).exists()
+    )
+
+
+def record_attendance(message: dict) -> None:
+    """Apply an `attendance.*` message (inside the worker's transaction) unless a newer one was applied."""
+    data = message["data"]
+    user_id, event_id, attendance = data["attendee"]["id"], data["id"], data["attendance"]
+    attending = attendance["status"] != "none"
+    entry = Attendee.objects.filter(user_id=user_id, event_id=event_id).first()
+    if entry is None:
+        # A consumer inserting the same entry concurrently makes this an IntegrityError (see processing.py).
+        Attendee.objects.create(user_id=user_id, event_id=event_id, attending=attending, version=attendance["version"])
+    elif entry.version < attendance["version"]:
+        entry.attending, entry.version = attending, attendance["version"]
+        entry.save(update_fields=["attending", "version"])
 
 
 def tell_sockets(user_id: str, event_id: str, subscribed: bool) -> None:

@@ -94,12 +94,13 @@ def register_and_log_in_headers(system, username: str) -> dict:
     return {"Authorization": f"Bearer {login.json()['access']}"}
 
 
-def create_event(system, user, title) -> str:
+def create_event(system, user, title, **fields) -> str:
     start = datetime.now(UTC) + timedelta(days=5)
     body = {
         "title": title, "description": "browser test", "location": "Porto",
         "start_time": start.isoformat().replace("+00:00", "Z"),
         "end_time": (start + timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+        **fields,
     }
     response = httpx.post(f"{system.event_api}/api/events/", json=body, headers=user.headers, timeout=10)
     assert response.status_code == 201, response.text
@@ -137,6 +138,21 @@ def test_browser_client_end_to_end(system, browser):
     )
     httpx.patch(f"{system.event_api}/api/events/{first_event}/", json={"title": "Renamed"}, headers=organiser.headers)
     wait_for(lambda: "Renamed" in browser.find_element(By.ID, "live").text, message="update notification")
+
+    # Attendance: the one seat is taken, the viewer joins the waiting list from the page, the seat frees up,
+    # and the promotion reaches the viewer's socket and the page.
+    one_seat = create_event(system, organiser, "One seat", max_attendees=1)
+    taker = register_and_log_in(system.event_api, "seattaker")
+    taken = httpx.post(f"{system.event_api}/api/events/{one_seat}/attendance/", headers=taker.headers, timeout=10)
+    assert taken.json() == {"status": "going", "position": None}
+    row = f'#events tr[data-id="{one_seat}"]'
+    click(browser, f"{row} button.attend", message="attend")  # the page may still show the seat: the API decides
+    wait_for(lambda: "#1 in line" in browser.find_element(By.CSS_SELECTOR, row).text, message="waitlist position")
+    assert "full" in browser.find_element(By.CSS_SELECTOR, row).text
+    httpx.delete(f"{system.event_api}/api/events/{one_seat}/attendance/", headers=taker.headers, timeout=10)
+    wait_for(lambda: "promoted" in browser.find_element(By.ID, "live").text, message="promotion notification")
+    wait_for(lambda: "you're going" in browser.find_element(By.CSS_SELECTOR, row).text, message="promoted on the page")
+    assert browser.find_element(By.CSS_SELECTOR, f"{row} button.attend").text == "Leave"
 
     # The page's own event form: every field on create, an edit, and a delete that asks first.
     form = browser.find_element(By.ID, "event-form")

@@ -15,6 +15,7 @@ const state = {
   reconnectDelay: 500,
   reconnectTimer: null,
   subscriptions: new Set(),
+  attendance: new Map(), // event id -> {status, position} for the events this user goes to or waits for
   historyNext: null,
 };
 
@@ -184,14 +185,44 @@ async function loadSubscriptions() {
   state.subscriptions = new Set(items.map((item) => item.event_id || (item.event && item.event.id)));
 }
 
+async function loadAttendance() {
+  const page = await api(`${EVENT_API}/api/events/?attending=true&page_size=100`);
+  const states = await Promise.all(page.results.map((event) => api(`${EVENT_API}/api/events/${event.id}/attendance/`)));
+  state.attendance = new Map(page.results.map((event, index) => [event.id, states[index]]));
+}
+
+function seatsText(event) {
+  const seats = event.seats_left === null ? "unlimited" : event.seats_left > 0 ? `${event.seats_left} left` : "full";
+  const waiting = event.waitlist_count ? ` · ${event.waitlist_count} waiting` : "";
+  const mine = state.attendance.get(event.id);
+  const yours = !mine ? "" : mine.status === "going" ? " · you're going" : ` · you're #${mine.position} in line`;
+  return `${seats}${waiting}${yours}`;
+}
+
+function attendButton(event) {
+  const attending = state.attendance.has(event.id);
+  const button = document.createElement("button");
+  button.className = `small attend ${attending ? "secondary" : ""}`;
+  button.textContent = attending ? "Leave" : event.seats_left === 0 ? "Join waitlist" : "Attend";
+  button.setAttribute("aria-label", `${button.textContent} ${event.title}`);
+  button.onclick = () => toggleAttendance(event.id, attending).catch(showEventsError);
+  return button;
+}
+
+async function toggleAttendance(eventId, attending) {
+  await api(`${EVENT_API}/api/events/${eventId}/attendance/`, { method: attending ? "DELETE" : "POST" });
+  await loadEvents();
+}
+
 async function loadEvents() {
-  const page = await api(`${EVENT_API}/api/events/?page_size=50`);
+  const [page] = await Promise.all([api(`${EVENT_API}/api/events/?page_size=50`), loadAttendance()]);
   const body = $("#events tbody");
   body.replaceChildren();
   for (const event of page.results) {
     const row = document.createElement("tr");
     row.dataset.id = event.id;
-    for (const text of [event.title, new Date(event.start_time).toLocaleString(), event.created_by.username]) {
+    const cells = [event.title, new Date(event.start_time).toLocaleString(), event.created_by.username, seatsText(event)];
+    for (const text of cells) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.append(cell);
@@ -203,7 +234,7 @@ async function loadEvents() {
       button.className = `small ${subscribed ? "secondary" : ""}`;
       button.textContent = subscribed ? "Unsubscribe" : "Subscribe";
       button.onclick = () => toggleSubscription(event.id, subscribed).catch(showEventsError);
-      action.append(button);
+      action.append(button, " ", attendButton(event));
     } else {
       const edit = document.createElement("button");
       edit.className = "small";

@@ -99,3 +99,21 @@ def test_user_messages_carry_the_user_and_not_an_event(kind):
         build_message("event.deleted", actor=USER, data=dict(USER))  # an event message needs the event
     with pytest.raises(InvalidMessage):
         build_message("user.renamed", actor=USER, data=dict(USER))  # not a type of the contract
+
+
+ATTENDANCE = {"status": "waitlisted", "position": 2, "version": 9}
+
+
+@pytest.mark.parametrize("kind", ["attendance.going", "attendance.waitlisted", "attendance.promoted", "attendance.left"])
+def test_attendance_messages_carry_the_event_the_attendee_and_the_new_state(kind):
+    data = {**event_data(), "attendee": dict(USER), "attendance": dict(ATTENDANCE)}
+    assert build_message(kind, actor=USER, data=data)["data"]["attendance"] == ATTENDANCE
+    for broken in (
+        {key: value for key, value in data.items() if key != "attendee"},
+        {**data, "attendance": {**ATTENDANCE, "status": "maybe"}},
+        {**data, "attendance": {**ATTENDANCE, "version": 0}},
+        {**data, "attendance": {"status": "going", "position": None}},  # no version
+        {key: value for key, value in data.items() if key != "title"},  # the event is still required
+    ):
+        with pytest.raises(InvalidMessage):
+            build_message(kind, actor=USER, data=broken)

@@ -3,7 +3,8 @@
 The request id is the client's `X-Request-ID` when it is a sane token (at most 64 of `A-Za-z0-9._:-`),
 else a new one; the answer carries it back. The trace continues the client's `traceparent` or starts one
 (`log_context`; a span too when tracing is on, `tracing`). After the answer, logger `eventhub.access` writes one INFO line (method, path, status,
-milliseconds); probes and metric scrapes at DEBUG. The authentication classes add the user id.
+milliseconds); probes and metric scrapes at DEBUG. The authentication classes add the user id. A URL
+argument named `secret` (a calendar feed's address is its only credential) is logged as `<secret>`.
 """
 
 import logging
@@ -28,6 +29,13 @@ def request_id_of(request) -> str:
     return sent if _SANE_ID.match(sent) else secrets.token_hex(16)
 
 
+def logged_path(request) -> str:
+    """The request's path with a `secret` URL argument replaced by `<secret>`."""
+    match = getattr(request, "resolver_match", None)
+    secret = match.kwargs.get("secret") if match is not None else None
+    return request.path.replace(secret, "<secret>") if secret else request.path
+
+
 class RequestContext(SyncAndAsyncMiddleware):
     def __call__(self, request):
         if self.is_async:
@@ -49,8 +57,9 @@ class RequestContext(SyncAndAsyncMiddleware):
         milliseconds = (time.perf_counter() - started) * 1000
         level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
         if access.isEnabledFor(level):
+            path = logged_path(request)
             access.log(
-                level, "%s %s %s %.1f ms", request.method, request.path, response.status_code, milliseconds,
-                extra={"method": request.method, "path": request.path, "status": response.status_code, "duration_ms": round(milliseconds, 1)},
+                level, "%s %s %s %.1f ms", request.method, path, response.status_code, milliseconds,
+                extra={"method": request.method, "path": path, "status": response.status_code, "duration_ms": round(milliseconds, 1)},
             )
         return response

@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 from accounts.limits import EventWriteThrottle
 from accounts.selectors import users_by_id
 from core.exceptions import Forbidden
-from core.openapi import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, error_response
+from core.idempotency import idempotent
+from core.openapi import FORBIDDEN, IDEMPOTENCY_ERRORS, IDEMPOTENCY_PARAMETERS, NOT_FOUND, UNAUTHENTICATED, error_response
 from events import selectors as events
 from events.views import EVENT_ID, WRITES_LIMITED
 
@@ -17,7 +18,8 @@ from . import selectors, services
 from .serializers import AttendanceStateSerializer, AttendeeSerializer
 
 EVENT_CLOSED = error_response(
-    "The event is canceled, completed or has started: it takes no new attendance.",
+    "The event is canceled, completed or has started: it takes no new attendance (or, with an "
+    "`Idempotency-Key`, `idempotency_key_in_flight`: the first request with that key still runs).",
     "event_closed",
     "This event takes no new attendance (canceled, completed or started).",
     409,
@@ -39,11 +41,14 @@ class AttendanceApi(APIView):
     @extend_schema(
         summary="Attend an event (going while seats are free, else waitlisted)",
         request=None,
+        parameters=IDEMPOTENCY_PARAMETERS,
         responses={
             200: AttendanceStateSerializer, 201: AttendanceStateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND,
-            409: EVENT_CLOSED, 429: WRITES_LIMITED,
+            409: EVENT_CLOSED,
+            422: IDEMPOTENCY_ERRORS[422], 429: WRITES_LIMITED,
         },
     )
+    @idempotent
     def post(self, request, event_id):
         state, created = services.attend(event_id=event_id, user=request.user)
         return Response(state.as_dict(), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

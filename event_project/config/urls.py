@@ -10,6 +10,7 @@ from core.health import readyz
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/events/", include("events.urls")),
+    path("api/calendar/", include("calendars.urls")),
     *shared_urlpatterns(readyz, admin_login),
 ]
 if settings.BROWSABLE_API_ENABLED:

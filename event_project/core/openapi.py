@@ -1,5 +1,6 @@
 """OpenAPI helpers: the shared error documentation lives in `eventhub_common.api_docs`; the conditional
-request headers of event reads and writes (ETag, If-None-Match, If-Match) are documented here."""
+request headers of event reads and writes (ETag, If-None-Match, If-Match) and `Idempotency-Key` on POSTs
+(`core.idempotency`) are documented here."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from eventhub_common.api_docs import (  # noqa: F401 - re-exported for this service's modules
@@ -30,3 +31,31 @@ PRECONDITION_FAILED = error_response(
     "The event has changed since it was read.",
     412,
 )
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    description=(
+        "Makes a retry safe: a repeat with the same key and body within `IDEMPOTENCY_KEY_SECONDS` (24 h) gets the "
+        "first response again (not 5xx ones), creating nothing. 1–255 printable ASCII characters, else `400` "
+        "`invalid_idempotency_key`; keys are per user."
+    ),
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed", str, OpenApiParameter.HEADER, response=True,
+    description="`true` on a response replayed for a repeated `Idempotency-Key`.",
+)
+IDEMPOTENCY_PARAMETERS = [IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED]
+IDEMPOTENCY_ERRORS = {
+    409: error_response(
+        "A request with this `Idempotency-Key` is still being processed; see `Retry-After`.",
+        "idempotency_key_in_flight",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        409,
+    ),
+    422: error_response(
+        "This `Idempotency-Key` was used for a different request (method, path or body).",
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for a different request; send a new key for a new request.",
+        422,
+    ),
+}

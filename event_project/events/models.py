@@ -56,6 +56,8 @@ class Event(models.Model):
     attendee_count = models.PositiveIntegerField(default=0, editable=False)
     waitlist_count = models.PositiveIntegerField(default=0, editable=False)
     attendance_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Grows by one with every save of an existing event: the calendar's SEQUENCE (calendars.ics).
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["start_time", "id"]
@@ -91,8 +93,14 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         self.title_prefixes = title_prefixes(self.title)
         update_fields = kwargs.get("update_fields")
-        if update_fields is None and not self._state.adding:
+        updating = not self._state.adding
+        if updating:
+            # Counted by the database, not from the loaded value: two saves of copies loaded together get two numbers.
+            self.revision = models.F("revision") + 1
+        if update_fields is None and updating:
             update_fields = [field.name for field in self._meta.concrete_fields if not field.primary_key]
+        elif update_fields is not None and updating:
+            update_fields = [*update_fields, "revision"]
         if update_fields is not None:
             # The attendance counters change only with attendance (`attendance.services`): a change saved from
             # an instance loaded earlier must not write back the counts it loaded.
@@ -101,6 +109,8 @@ class Event(models.Model):
             )
         with atomic():
             super().save(*args, **kwargs)
+            if updating:
+                self.refresh_from_db(fields=["revision"])
         self._loaded = {name: getattr(self, name) for name in TRACKED_FIELDS}
 
     def delete(self, *args, **kwargs):

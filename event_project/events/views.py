@@ -11,9 +11,12 @@ from rest_framework.views import APIView
 
 from accounts.limits import EventWriteThrottle
 from core import conditional
+from core.idempotency import idempotent
 from core.openapi import (
     ETAG,
     FORBIDDEN,
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_PARAMETERS,
     IF_MATCH,
     IF_NONE_MATCH,
     NOT_FOUND,
@@ -99,8 +102,12 @@ class EventListCreateApi(APIView):
         summary="Create an event",
         request=EventSerializer,
         examples=[EVENT_EXAMPLE],
-        responses={201: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 429: WRITES_LIMITED},
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={
+            201: EventSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 429: WRITES_LIMITED, **IDEMPOTENCY_ERRORS
+        },
     )
+    @idempotent
     def post(self, request):
         serializer = EventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

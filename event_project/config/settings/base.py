@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "attendance",
+    "calendars",
     "outbox",
 ]
 
@@ -63,6 +64,8 @@ EVENT_WRITE_RATE_LIMIT = env_str("EVENT_WRITE_RATE_LIMIT", "60/m")  # event crea
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 # How long a rendered event read may be reused; retired at once when an event changes (events.reads).
 EVENT_READ_CACHE_SECONDS = env_int("EVENT_READ_CACHE_SECONDS", 60)
+# How long the response to a request with an `Idempotency-Key` is replayed for a retry (core.idempotency).
+IDEMPOTENCY_KEY_SECONDS = env_int("IDEMPOTENCY_KEY_SECONDS", 24 * 3600)
 
 # The browser client is served by the notification service (another origin) and calls this API
 # with bearer tokens (no cookies), so only its origin needs to be allowed.

@@ -10,7 +10,15 @@ from accounts.limits import EventWriteThrottle
 from accounts.selectors import users_by_id
 from core.exceptions import Forbidden
 from core.idempotency import idempotent
-from core.openapi import FORBIDDEN, IDEMPOTENCY_ERRORS, IDEMPOTENCY_PARAMETERS, NOT_FOUND, UNAUTHENTICATED, error_response
+from core.openapi import (
+    FORBIDDEN,
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_PARAMETERS,
+    INVALID_IDEMPOTENCY_KEY,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    error_response,
+)
 from events import selectors as events
 from events.views import EVENT_ID, WRITES_LIMITED
 
@@ -43,8 +51,8 @@ class AttendanceApi(APIView):
         request=None,
         parameters=IDEMPOTENCY_PARAMETERS,
         responses={
-            200: AttendanceStateSerializer, 201: AttendanceStateSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND,
-            409: EVENT_CLOSED,
+            200: AttendanceStateSerializer, 201: AttendanceStateSerializer, 400: INVALID_IDEMPOTENCY_KEY,
+            401: UNAUTHENTICATED, 404: NOT_FOUND, 409: EVENT_CLOSED,
             422: IDEMPOTENCY_ERRORS[422], 429: WRITES_LIMITED,
         },
     )

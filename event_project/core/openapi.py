@@ -45,6 +45,12 @@ IDEMPOTENT_REPLAYED = OpenApiParameter(
     description="`true` on a response replayed for a repeated `Idempotency-Key`.",
 )
 IDEMPOTENCY_PARAMETERS = [IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED]
+INVALID_IDEMPOTENCY_KEY = error_response(
+    "The `Idempotency-Key` is not 1–255 printable ASCII characters.",
+    "invalid_idempotency_key",
+    "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+    400,
+)
 IDEMPOTENCY_ERRORS = {
     409: error_response(
         "A request with this `Idempotency-Key` is still being processed; see `Retry-After`.",

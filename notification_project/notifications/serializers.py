@@ -1,15 +1,19 @@
 """Response shapes: history items are the WebSocket payload plus `read` and `created_at`."""
 
-from eventhub_common.messages import isoformat_utc
+from eventhub_common.messages import ATTENDANCE_GOING, ATTENDANCE_LEFT, ATTENDANCE_PROMOTED, EVENT_MESSAGE_TYPES, isoformat_utc
 from rest_framework import serializers
 
 from .payloads import notification_payload
 
 
+# attendance.waitlisted makes no notification (processing.recipients_of).
+NOTIFICATION_TYPES = [*EVENT_MESSAGE_TYPES, ATTENDANCE_GOING, ATTENDANCE_LEFT, ATTENDANCE_PROMOTED]
+
+
 class NotificationEventSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
-    action = serializers.ChoiceField(choices=["created", "updated", "deleted"])
+    action = serializers.ChoiceField(choices=[kind.split(".", 1)[1] for kind in NOTIFICATION_TYPES])
     timestamp = serializers.DateTimeField(help_text="ISO 8601 UTC: when the change happened.")
 
 
@@ -18,7 +22,7 @@ class NotificationSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     type = serializers.CharField(default="notification")
-    notification_type = serializers.ChoiceField(choices=["event.created", "event.updated", "event.deleted"])
+    notification_type = serializers.ChoiceField(choices=NOTIFICATION_TYPES)
     event = NotificationEventSerializer()
     user = serializers.CharField(help_text="Username of who made the change.")
     read = serializers.BooleanField()

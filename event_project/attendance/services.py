@@ -46,7 +46,7 @@ def _event(event_id) -> Event:
 
 
 def _next_version(event: Event) -> int:
-    event.attendance_version = (event.attendance_version or 0) + 1
+    event.attendance_version += 1
     return event.attendance_version
 
 
@@ -69,12 +69,12 @@ def attend(*, event_id, user) -> tuple[AttendanceState, bool]:
     if not is_open(event):
         raise Conflict("This event takes no new attendance (canceled, completed or started).", code="event_closed")
     version = _next_version(event)
-    seat = event.max_attendees is None or (event.attendee_count or 0) < event.max_attendees
+    seat = event.max_attendees is None or event.attendee_count < event.max_attendees
     if seat:
-        event.attendee_count = (event.attendee_count or 0) + 1
+        event.attendee_count += 1
         state = AttendanceState(GOING)
     else:
-        event.waitlist_count = (event.waitlist_count or 0) + 1
+        event.waitlist_count += 1
         state = AttendanceState(WAITLISTED, event.waitlist_count)  # the newest ticket: last in line
     Attendance.objects.create(event=event, user=user, status=state.status, ticket=version, since=timezone.now())
     _save_counts(event)
@@ -93,9 +93,9 @@ def leave(*, event_id, user) -> bool:
     Attendance.objects.filter(pk=existing.pk).delete()
     version = _next_version(event)
     if existing.status == GOING:
-        event.attendee_count = max(0, (event.attendee_count or 0) - 1)
+        event.attendee_count -= 1
     else:
-        event.waitlist_count = max(0, (event.waitlist_count or 0) - 1)
+        event.waitlist_count -= 1
     state = AttendanceState(NONE)
     record_attendance_change(ATTENDANCE_LEFT, event=event, attendee=user, state=state, version=version, actor=user)
     _promote(event, version, actor=user)
@@ -108,8 +108,8 @@ def ensure_capacity(event: Event, max_attendees: int | None) -> None:
     a `max_attendees` below the number going (400)."""
     current = Event.objects.filter(pk=event.pk).values_list("attendee_count", "waitlist_count", "attendance_version").first()
     if current is not None:
-        event.attendee_count, event.waitlist_count, event.attendance_version = (value or 0 for value in current)
-    going = event.attendee_count or 0
+        event.attendee_count, event.waitlist_count, event.attendance_version = current
+    going = event.attendee_count
     if max_attendees is not None and max_attendees < going:
         raise ValidationError(
             {"max_attendees": [f"{going} attendees are going; max_attendees cannot be lower than that."]},
@@ -119,7 +119,7 @@ def ensure_capacity(event: Event, max_attendees: int | None) -> None:
 
 def capacity_changed(event: Event, *, actor) -> None:
     """Inside the event's update, after `ensure_capacity` and the save: seats a raise freed go to the waiting list."""
-    if event.waitlist_count and _promote(event, (event.attendance_version or 0) + 1, actor=actor):
+    if event.waitlist_count and _promote(event, event.attendance_version + 1, actor=actor):
         _next_version(event)
         _save_counts(event)
 
@@ -127,7 +127,7 @@ def capacity_changed(event: Event, *, actor) -> None:
 def _promote(event: Event, version: int, *, actor) -> list[Attendance]:
     """Move the first waitlisted into the seats that are free now (an open event only); counters updated on
     `event`, messages enqueued; the caller saves the counters."""
-    free = None if event.max_attendees is None else event.max_attendees - (event.attendee_count or 0)
+    free = None if event.max_attendees is None else event.max_attendees - event.attendee_count
     if not is_open(event) or not event.waitlist_count or (free is not None and free <= 0):
         return []
     waiting = Attendance.objects.filter(event=event, status=WAITLISTED).order_by("ticket")
@@ -135,8 +135,8 @@ def _promote(event: Event, version: int, *, actor) -> list[Attendance]:
     if not promoted:
         return []
     Attendance.objects.filter(pk__in=[a.pk for a in promoted]).update(status=GOING, since=timezone.now())
-    event.attendee_count = (event.attendee_count or 0) + len(promoted)
-    event.waitlist_count = max(0, (event.waitlist_count or 0) - len(promoted))
+    event.attendee_count += len(promoted)
+    event.waitlist_count -= len(promoted)
     users = users_by_id([a.user_id for a in promoted])
     for attendance in promoted:
         record_attendance_change(

@@ -83,7 +83,7 @@ class Event(models.Model):
         """Free seats, None when attendance is unlimited."""
         if self.max_attendees is None:
             return None
-        return max(0, self.max_attendees - (self.attendee_count or 0))
+        return max(0, self.max_attendees - self.attendee_count)
 
     def changed_fields(self) -> list[str]:
         """Tracked fields whose value differs from what was loaded from the database."""
@@ -92,26 +92,26 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         self.title_prefixes = title_prefixes(self.title)
-        update_fields = kwargs.get("update_fields")
         updating = not self._state.adding
         if updating:
+            kwargs["update_fields"] = self._fields_to_update(kwargs.get("update_fields"))
             # Counted by the database, not from the loaded value: two saves of copies loaded together get two numbers.
             self.revision = models.F("revision") + 1
-        if update_fields is None and updating:
-            update_fields = [field.name for field in self._meta.concrete_fields if not field.primary_key]
-        elif update_fields is not None and updating:
-            update_fields = [*update_fields, "revision"]
-        if update_fields is not None:
-            # The attendance counters change only with attendance (`attendance.services`): a change saved from
-            # an instance loaded earlier must not write back the counts it loaded.
-            kwargs["update_fields"] = {*update_fields, *(["title_prefixes"] if "title" in update_fields else [])} - set(
-                ATTENDANCE_COUNTERS
-            )
         with atomic():
             super().save(*args, **kwargs)
             if updating:
                 self.refresh_from_db(fields=["revision"])
         self._loaded = {name: getattr(self, name) for name in TRACKED_FIELDS}
+
+    def _fields_to_update(self, requested) -> set[str]:
+        """What an update writes: the requested fields (all when none are named), `title_prefixes` with the title,
+        `revision`; never the attendance counters (`attendance.services` keeps them): a change saved from an
+        instance loaded earlier must not write back the counts it loaded."""
+        names = set(requested) if requested is not None else {f.name for f in self._meta.concrete_fields if not f.primary_key}
+        names.add("revision")
+        if "title" in names:
+            names.add("title_prefixes")
+        return names - set(ATTENDANCE_COUNTERS)
 
     def delete(self, *args, **kwargs):
         with atomic():

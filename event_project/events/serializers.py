@@ -198,8 +198,8 @@ def event_representation(event: Event) -> dict:
         "created_by": {"id": _text(creator.pk), "username": _text(creator.username)},
         "created_at": utc_iso(event.created_at),
         "updated_at": utc_iso(event.updated_at),
-        "attendee_count": int(event.attendee_count or 0),
-        "waitlist_count": int(event.waitlist_count or 0),
+        "attendee_count": int(event.attendee_count),
+        "waitlist_count": int(event.waitlist_count),
         "seats_left": event.seats_left,
     }
 

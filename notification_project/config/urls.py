@@ -9,6 +9,7 @@ from core.health import readyz
 urlpatterns = [
     path("api/notifications/", include("notifications.urls")),
     path("api/", include("subscriptions.urls")),
+    path("api/", include("preferences.urls")),
     *shared_urlpatterns(readyz, limited_admin_login()),  # admin logins count with the event service's
     path("", include("webclient.urls")),
 ]

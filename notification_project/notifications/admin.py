@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, ReadState
+from .models import Inbox, Notification
 
 
 @admin.register(Notification)
@@ -11,6 +11,7 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Notification._meta.fields]
 
 
-@admin.register(ReadState)
-class ReadStateAdmin(admin.ModelAdmin):
-    list_display = ["user_id", "read_through_seq"]
+@admin.register(Inbox)
+class InboxAdmin(admin.ModelAdmin):
+    list_display = ["user_id", "personal", "read_through_seq", "seen_through_seq"]
+    search_fields = ["user_id"]

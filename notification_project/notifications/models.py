@@ -1,4 +1,4 @@
-"""Notifications, their order, and each user's read state.
+"""Notifications, their order, and each user's inbox: read, seen and archived state and the kept counts.
 
 One notification per consumed message: `event.created` is for everyone
 (`broadcast`), updates and deletions for the `recipients` computed when the
@@ -40,27 +40,54 @@ class Notification(models.Model):
 
 
 class Sequence(models.Model):
-    """A named counter, incremented inside transactions."""
+    """A named counter, incremented inside transactions. The `notifications` one also counts the broadcasts
+    stored so far in a `broadcasts` field (written by `processing.next_seq`, read by `inbox.py`)."""
 
     name = models.CharField(max_length=50, unique=True)
     value = models.BigIntegerField(default=0)
 
 
-class ReadState(models.Model):
-    """Per user: everything up to `read_through_seq` is read (set by read-all)."""
+class Inbox(models.Model):
+    """Per user, the numbers the counts are made of, kept by every change so that counts cost one read
+    whatever the size of the history (`inbox.py` has the arithmetic).
+
+    The visible notifications are every broadcast (a global counter) plus the user's `personal` ones, minus
+    the broadcasts they had muted (`muted`, and the `Preference`'s running mute of new events). Read-all and
+    seen-all record how many were visible then (`read_base`, `seen_base`) and up to which number
+    (`read_through_seq`, `seen_through_seq`); one notification read above that point counts in `read_above`;
+    archived notifications leave the counts, tracked as `archived_unread` and `archived_unseen`.
+    """
 
     user_id = models.CharField(max_length=24, unique=True)
+    personal = models.BigIntegerField(default=0)
+    muted = models.BigIntegerField(default=0)
     read_through_seq = models.BigIntegerField(default=0)
+    read_base = models.BigIntegerField(default=0)
+    read_above = models.BigIntegerField(default=0)
+    archived_unread = models.BigIntegerField(default=0)
+    seen_through_seq = models.BigIntegerField(default=0)
+    seen_base = models.BigIntegerField(default=0)
+    archived_unseen = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["user_id"], name="readstate_user_id")]  # beside the partial unique one
+        indexes = [models.Index(fields=["user_id"], name="inbox_user_id")]  # beside the partial unique one (decision 57)
+
+    def __str__(self):
+        return f"inbox of {self.user_id}"
 
 
-class ReadReceipt(models.Model):
-    """Per user and notification marked read one by one (above the user's read-through point)."""
+class InboxItem(models.Model):
+    """One user's state of one notification, where it differs from the defaults: read one by one above the
+    user's read-through point, or archived."""
 
     user_id = models.CharField(max_length=24)
     seq = models.BigIntegerField()
+    read = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user_id", "seq"], name="read_receipt_unique")]
+        constraints = [models.UniqueConstraint(fields=["user_id", "seq"], name="inbox_item_unique")]
+        indexes = [
+            models.Index(fields=["user_id", "seq"], name="inbox_item_user_seq"),  # beside the partial unique one
+            models.Index(fields=["user_id", "archived", "seq"], name="inbox_item_archived"),
+        ]

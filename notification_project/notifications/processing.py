@@ -32,12 +32,12 @@ from eventhub_common.messages import (
 from eventhub_common.mongo_transactions import transactional
 from pymongo import ReturnDocument
 
+from preferences.selectors import muters_by_event
 from registry.services import record_event, record_events
 from subscriptions.services import followers_by_event, record_attendance
 
+from .inbox import BROADCASTS_FIELD, NOTIFICATION_SEQUENCE, record_stored
 from .models import Notification, Sequence
-
-NOTIFICATION_SEQUENCE = "notifications"
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,15 @@ class Stored:
     duplicate: bool
 
 
-def next_seq(count: int = 1) -> int:
-    """The first of the next `count` notification numbers; taken inside the caller's transaction, so numbers
-    follow commit order."""
+def next_seq(count: int = 1, broadcasts: int = 0) -> int:
+    """The first of the next `count` notification numbers (`broadcasts` of them broadcasts, which the same
+    document counts for the inbox counts); taken inside the caller's transaction, so numbers follow commit order."""
     from django.db import connection
 
     counters = connection.database[Sequence._meta.db_table]
     document = counters.find_one_and_update(
         {"name": NOTIFICATION_SEQUENCE},
-        {"$inc": {"value": count}},
+        {"$inc": {"value": count, BROADCASTS_FIELD: broadcasts}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=connection.session,
@@ -83,16 +83,16 @@ def _notification(message: dict, seq: int, occurred_at: datetime, recipients: li
     )
 
 
-def recipients_of(message: dict, creator_id: str, followers: dict[str, set[str]]) -> list[str] | None:
+def recipients_of(message: dict, creator_id: str, followers: dict[str, set[str]], muters: dict[str, set[str]]) -> list[str] | None:
     """Who the message's notification is for ([] for everyone), or None when it makes none:
     `event.created` is for everyone; an update or deletion for the event's followers (subscribers and
-    attendees) and its creator; a promotion from the waiting list for the promoted user; someone going or
+    attendees) and its creator, less those who muted the event; a promotion from the waiting list for the promoted user; someone going or
     leaving for the event's creator; a place on the waiting list for nobody (it only updates `Attendee`)."""
     kind, data = message["type"], message["data"]
     if kind == EVENT_CREATED:
         return []
     if kind in (EVENT_UPDATED, EVENT_DELETED):
-        return sorted({*followers.get(data["id"], ()), creator_id})
+        return sorted({*followers.get(data["id"], ()), creator_id} - muters.get(data["id"], set()))
     if kind == ATTENDANCE_PROMOTED:
         return [data["attendee"]["id"]]
     if kind in (ATTENDANCE_GOING, ATTENDANCE_LEFT):
@@ -100,9 +100,21 @@ def recipients_of(message: dict, creator_id: str, followers: dict[str, set[str]]
     return None
 
 
-def _followers(messages: list[dict]) -> dict[str, set[str]]:
+def _audience(messages: list[dict]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(followers, muters) of each event an update or deletion among `messages` is about."""
     targeted = [message["data"]["id"] for message in messages if message["type"] in (EVENT_UPDATED, EVENT_DELETED)]
-    return followers_by_event(targeted) if targeted else {}
+    return (followers_by_event(targeted), muters_by_event(targeted)) if targeted else ({}, {})
+
+
+def _numbered(notifying: list[tuple[dict, datetime, list[str]]]) -> list[Notification]:
+    """The notifications of `notifying` with their numbers, counted in the inbox counts (in the transaction)."""
+    first = next_seq(len(notifying), broadcasts=sum(1 for message, _, _ in notifying if message["type"] == EVENT_CREATED))
+    notifications = [
+        _notification(message, first + offset, occurred_at, recipients)
+        for offset, (message, occurred_at, recipients) in enumerate(notifying)
+    ]
+    record_stored(notifications)
+    return notifications
 
 
 @transactional(attempts=20)
@@ -115,10 +127,10 @@ def _store(message: dict) -> tuple[Notification | None, bool]:
     known = record_event(message, occurred_at)
     if message["type"] in ATTENDANCE_MESSAGE_TYPES:
         record_attendance(message)
-    recipients = recipients_of(message, known.creator_id, _followers([message]))
+    recipients = recipients_of(message, known.creator_id, *_audience([message]))
     if recipients is None:
         return None, True
-    notification = _notification(message, next_seq(), occurred_at, recipients)
+    [notification] = _numbered([(message, occurred_at, recipients)])
     notification.save(force_insert=True)
     return notification, True
 
@@ -138,17 +150,13 @@ def _store_batch(messages: list[dict]) -> list[Notification | None]:
     for message, _ in fresh:
         if message["type"] in ATTENDANCE_MESSAGE_TYPES:
             record_attendance(message)  # in order, before the recipients of later messages are read
-    followers = _followers([message for message, _ in fresh])
+    followers, muters = _audience([message for message, _ in fresh])
     notifying = []
     for message, occurred_at in fresh:
-        recipients = recipients_of(message, known[message["data"]["id"]].creator_id, followers)
+        recipients = recipients_of(message, known[message["data"]["id"]].creator_id, followers, muters)
         if recipients is not None:
             notifying.append((message, occurred_at, recipients))
-    first = next_seq(len(notifying)) if notifying else 0
-    created = {
-        message["message_id"]: _notification(message, first + offset, occurred_at, recipients)
-        for offset, (message, occurred_at, recipients) in enumerate(notifying)
-    }
+    created = {notification.message_id: notification for notification in _numbered(notifying)} if notifying else {}
     Notification.objects.bulk_create(list(created.values()))
     return [created.pop(message_id, None) for message_id in ids]
 
@@ -158,10 +166,9 @@ def store_notification(message: dict) -> Stored:
     try:
         notification, created = _store(message)
     except IntegrityError:
-        if message["type"] not in ATTENDANCE_MESSAGE_TYPES:
-            return Stored(None, duplicate=True)  # another consumer stored the same message concurrently (and pushes it)
-        # Either that, or another consumer inserted this user's `Attendee` entry first: now committed, so the
-        # second try finds the stored notification or updates that entry.
+        # Another consumer stored the same message concurrently, or inserted a document this one meant to
+        # (a user's `Attendee` entry or `Inbox`) first: now committed, so the second try finds the stored
+        # notification (and pushes it again, which sockets drop by id) or updates that document.
         notification, created = _store(message)
     return Stored(notification, duplicate=not created)
 

@@ -18,7 +18,7 @@ class NotificationEventSerializer(serializers.Serializer):
 
 
 class NotificationSerializer(serializers.Serializer):
-    """Built from a Notification and a `read_flags` mapping in the context."""
+    """Built from a Notification and a `flags` mapping in the context (seq -> read, seen, archived)."""
 
     id = serializers.CharField()
     type = serializers.CharField(default="notification")
@@ -26,15 +26,26 @@ class NotificationSerializer(serializers.Serializer):
     event = NotificationEventSerializer()
     user = serializers.CharField(help_text="Username of who made the change.")
     read = serializers.BooleanField()
+    seen = serializers.BooleanField(help_text="Numbered up to the user's last 'mark seen'.")
+    archived = serializers.BooleanField()
     created_at = serializers.DateTimeField(help_text="ISO 8601 UTC: when the notification was stored.")
 
     def to_representation(self, notification):
         return {
             **notification_payload(notification),
-            "read": self.context["read_flags"].get(notification.seq, False),
+            **self.context["flags"][notification.seq],
             "created_at": isoformat_utc(notification.created_at),
         }
 
 
 class ReadAllSerializer(serializers.Serializer):
     read_through = serializers.IntegerField(help_text="Every notification numbered up to this is read.")
+
+
+class SeenSerializer(serializers.Serializer):
+    seen_through = serializers.IntegerField(help_text="Every notification numbered up to this is seen.")
+
+
+class CountsSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(help_text="Notifications not read and not archived.")
+    unseen = serializers.IntegerField(help_text="Notifications after the last 'mark seen', not archived.")

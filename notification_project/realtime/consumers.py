@@ -9,12 +9,20 @@ live ones; live ones that arrive during the replay are held back and
 de-duplicated, so there is no gap and no duplicate. When the token expires the
 server closes with code 4001. Client frames are limited in rate and size, and sockets
 per user in number (`socket_slots`).
+
+Notifications reach a socket from this process's node receiver (`node.py`), in
+number order, so the last one a client received is a complete `since` cursor.
+After any replay the socket sends `recovered` (when `since` was given) and the
+user's `counts`, and new counts whenever they change: it adds the notifications
+it delivers to the counts it last read, and reads them again when the user's
+read, seen or archived state changes anywhere (`counts.changed`). Broadcasts the
+user's preferences hide are not delivered (`preferences.changed` reloads them).
 """
 
 import asyncio
 import json
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -27,15 +35,16 @@ from eventhub_common.api_errors import Conflict
 from eventhub_common.metrics import DELIVERY_SECONDS, NOTIFICATIONS_PUSHED, WEBSOCKETS_OPEN
 
 from core.exceptions import NotFound
-from notifications import selectors
+from notifications import inbox, selectors
 from notifications.payloads import notification_payload
+from preferences.selectors import preference_of
 from subscriptions import services as subscriptions
 
 from access.selectors import is_revoked
 
 from . import socket_slots
-from .broadcast import node_broadcast
-from .groups import event_group, user_group
+from .groups import user_group
+from .node import this_node
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
@@ -116,22 +125,21 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=TOO_MANY_SOCKETS_CLOSE_CODE)
             return
         self.delivered = RecentIds()
-        self.last_seq = 0
         self.replaying = True  # until connect's replay is done: live pushes are held back
-        self.replay_lock = asyncio.Lock()
         self.held_back: list[dict] = []
         self.joined: set[str] = set()
+        self.counts: inbox.Counts | None = None  # as last read; plus `added`, delivered after them
+        self.added = 0
+        self.recent_seqs: deque[int] = deque(maxlen=RECENT_IDS)
         self.frames = FrameBudget(settings.WEBSOCKET_FRAMES_PER_SECOND, settings.WEBSOCKET_FRAME_BURST)
 
-        async with self.replay_lock:  # a recovery (`recover`) waits until this replay is done
-            await self._join_accept_and_replay(claims.expires_at, subprotocol)
+        await self._join_accept_and_replay(claims.expires_at, subprotocol)
 
     async def _join_accept_and_replay(self, expires_at: int, subprotocol: str | None):
         since = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [None])[0]
-        since_seq, event_ids, self.connected_seq = await self._connection_state(since)
-        for group in [user_group(self.user_id), *map(event_group, event_ids)]:
-            await self._join(group)
-        await node_broadcast().join(self)  # the broadcast group, shared by this process's sockets
+        await self._join(user_group(self.user_id))
+        since_seq, self.hidden = await self._connection_state(since)
+        await this_node().join(self)  # every notification reaches this process's sockets through it
         # Checked once in the user's group, so a revocation that lands meanwhile closes the socket instead.
         if await database_sync_to_async(is_revoked)(self.user_id):
             await self.close()
@@ -141,7 +149,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.expiry = asyncio.create_task(self._close_when_expired(expires_at))
         if since is not None and since_seq is None:
             await self._send({"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."})
-        await self._replay_then_release(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
+        complete = await self._replay_then_release(since_seq, limit=settings.WEBSOCKET_REPLAY_LIMIT)
+        if since is not None:
+            await self._send({"type": "recovered", "complete": since_seq is not None and complete})
+        await self.counts_changed()
 
     async def disconnect(self, code):
         if hasattr(self, "expiry"):  # it was accepted
@@ -149,7 +160,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             WEBSOCKETS_OPEN.dec()
         if getattr(self, "holds_slot", False):
             await sync_to_async(socket_slots.release)(self.user_id, self.channel_name)
-        node_broadcast().leave(self)
+        this_node().leave(self)
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -167,7 +178,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def notification_message(self, message):
         recipients = message.get("recipients")
         if recipients is not None and self.user_id not in recipients:
-            return  # a stale event-group membership; this user is not entitled
+            return  # (the node hands a personal notification to its recipients' sockets only)
+        if recipients is None and self.hidden and self._hides(message["seq"], message["payload"]["user"]):
+            return
         if self.replaying:
             self.held_back.append(message)
             return
@@ -176,15 +189,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def access_revoked(self, message):
         await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
 
-    async def subscription_changed(self, message):
-        group = event_group(message["event_id"])
-        if message["subscribed"]:
-            await self._join(group)
-            await self.recover()
-        elif group in self.joined and not await database_sync_to_async(subscriptions.follows)(self.user_id, message["event_id"]):
-            # (unsubscribed but attending, or left but subscribed: the socket stays in the event's group)
-            self.joined.discard(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
+    async def counts_changed(self, message=None):
+        """Read the counts again (and send them): at connect, and when the user's read, seen or archived
+        state changed on any node."""
+        self.counts = await database_sync_to_async(inbox.counts)(self.user_id)
+        self.added = 0
+        for seq in reversed(self.recent_seqs):  # delivered in number order: the newest are at the end
+            if seq <= self.counts.as_of:
+                break
+            self.added += 1
+        await self._send_counts()
+
+    async def preferences_changed(self, message):
+        self.hidden = (await database_sync_to_async(preference_of)(self.user_id)).hidden
 
     # -- from the client ----------------------------------------------------------------------
 
@@ -227,70 +244,75 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except Conflict as exc:
             await self._error("too_many_subscriptions", str(exc.detail), action=action, event_id=event_id)
             return
-        await self.subscription_changed({"event_id": event_id, "subscribed": action == "subscribe"})
-        await database_sync_to_async(subscriptions.tell_sockets)(self.user_id, event_id, action == "subscribe")
         await self._send({"type": "ack", "action": action, "event_id": event_id, "changed": created})
 
     # -- helpers ------------------------------------------------------------------------------
 
     @database_sync_to_async
-    def _connection_state(self, since):
+    def _connection_state(self, since) -> tuple[int | None, list[dict]]:
+        """(the number of the `since` notification, None when unknown; the broadcasts the user hides)."""
         since_seq = None
         if since is not None:
             notification = selectors.notification_for(self.user_id, since)
             since_seq = notification.seq if notification else None
-        return since_seq, subscriptions.followed_event_ids(self.user_id), selectors.latest_seq()
+        return since_seq, preference_of(self.user_id).hidden
+
+    def _hides(self, seq: int, creator: str) -> bool:
+        return any(
+            seq >= hidden["from"] and (hidden["to"] is None or seq < hidden["to"]) and hidden["creator"] in (None, creator)
+            for hidden in self.hidden
+        )
 
     async def _join(self, group: str):
         if group not in self.joined:
             self.joined.add(group)
             await self.channel_layer.group_add(group, self.channel_name)
 
-    async def recover(self):
-        """Deliver from history what this socket may have missed: pushes lost while the channel layer was
-        reconnecting (`broadcast.py`), or sent to a group it had not yet joined."""
-        async with self.replay_lock:
-            if hasattr(self, "expiry"):  # it was accepted
-                await self._replay_then_release(max(self.last_seq, self.connected_seq))
-
-    async def _replay_then_release(self, seq: int | None, limit: int | None = None):
+    async def _replay_then_release(self, seq: int | None, limit: int | None = None) -> bool:
         """Replay after `seq` (nothing when None) while live pushes are held back, then deliver those in
-        order. The caller holds `replay_lock`."""
+        order; whether the replay was complete."""
         self.replaying = True
         try:
-            if seq is not None:
-                await self._replay_after(seq, limit)
+            return seq is None or await self._replay_after(seq, limit)
         finally:
             self.replaying = False
             held, self.held_back = sorted(self.held_back, key=lambda m: m["seq"]), []
             for message in held:
                 await self._deliver(message["seq"], message["payload"], live=True)
 
-    async def _replay_after(self, seq: int, limit: int | None = None):
+    async def _replay_after(self, seq: int, limit: int | None = None) -> bool:
         """Send every notification of this user numbered above `seq`, oldest first, in batches; with `limit`,
-        at most that many, then, when more exist, a `replay_truncated` frame naming the last one sent."""
+        at most that many, then, when more exist, a `replay_truncated` frame naming the last one sent (and
+        False: not complete)."""
         sent, last_id = 0, None
         while True:
             notifications = await database_sync_to_async(selectors.after)(self.user_id, seq, self.replay_batch)
             for notification in notifications:
                 if sent == limit:
                     await self._send({"type": "replay_truncated", "replayed": sent, "last_id": last_id})
-                    return
+                    return False
                 payload = notification_payload(notification)
                 await self._deliver(notification.seq, payload)
                 sent, last_id = sent + 1, payload["id"]
             if len(notifications) < self.replay_batch:
-                return
+                return True
             seq = notifications[-1].seq
 
     async def _deliver(self, seq: int, payload: dict, live: bool = False):
         """Send a notification once; a live one (not replayed from history) counts toward delivery latency."""
         if self.delivered.add(payload["id"]):
-            self.last_seq = max(self.last_seq, seq)
+            self.recent_seqs.append(seq)
             await self._send(payload)
             NOTIFICATIONS_PUSHED.inc()
             if live:
                 DELIVERY_SECONDS.observe(max(0.0, time.time() - _epoch(payload["event"]["timestamp"])))
+                if self.counts is not None and seq > self.counts.as_of:
+                    self.added += 1
+                    await self._send_counts()
+
+    async def _send_counts(self):
+        """The counts last read plus the notifications delivered after them (numbered above their `as_of`)."""
+        await self._send({"type": "counts", "unread": self.counts.unread + self.added, "unseen": self.counts.unseen + self.added})
 
     async def _send(self, message: dict):
         await self.send(text_data=json.dumps(message, separators=(",", ":")))

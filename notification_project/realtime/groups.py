@@ -1,11 +1,7 @@
-"""Channel-layer group names: everyone, one user's sockets, one event's subscribers' sockets."""
+"""Channel-layer group names: every WebSocket process (one member each), one user's sockets."""
 
-BROADCAST_GROUP = "notifications.all"
+NODES_GROUP = "notifications.nodes"
 
 
 def user_group(user_id: str) -> str:
     return f"notifications.user.{user_id}"
-
-
-def event_group(event_id: str) -> str:
-    return f"notifications.event.{event_id}"

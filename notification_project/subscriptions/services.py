@@ -1,25 +1,18 @@
-"""Who follows an event (subscribers and attendees) and changing that; live sockets of the user follow along
-through the channel layer.
+"""Who follows an event (subscribers and attendees), and changing that. Sockets need no telling: who gets a
+notification is read from here when it is stored (`notifications/processing.py`).
 
 Subscriptions are made here (REST or the socket). Attendance is made in the
 event service; its `attendance.*` messages keep `Attendee` current (`record_attendance`).
 """
 
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError
 from eventhub_common.api_errors import Conflict
 
 from core.exceptions import NotFound
 from registry.services import live_event
-from realtime.groups import user_group
 
 from .models import Attendee, Subscription
-
-logger = logging.getLogger(__name__)
 
 
 def subscribe(user_id: str, event_id: str) -> tuple[Subscription, bool]:
@@ -59,20 +52,6 @@ def followers_by_event(event_ids: list[str]) -> dict[str, set[str]]:
     return followers
 
 
-def followed_event_ids(user_id: str) -> list[str]:
-    """The events whose updates reach this user: subscribed or attended."""
-    subscribed = Subscription.objects.filter(user_id=user_id).values_list("event_id", flat=True)
-    attended = Attendee.objects.filter(user_id=user_id, attending=True).values_list("event_id", flat=True)
-    return sorted({*subscribed, *attended})
-
-
-def follows(user_id: str, event_id: str) -> bool:
-    return (
-        Subscription.objects.filter(user_id=user_id, event_id=event_id).exists()
-        or Attendee.objects.filter(user_id=user_id, event_id=event_id, attending=True).exists()
-    )
-
-
 def record_attendance(message: dict) -> None:
     """Apply an `attendance.*` message (inside the worker's transaction) unless a newer one was applied."""
     data = message["data"]
@@ -85,17 +64,3 @@ def record_attendance(message: dict) -> None:
     elif entry.version < attendance["version"]:
         entry.attending, entry.version = attending, attendance["version"]
         entry.save(update_fields=["attending", "version"])
-
-
-def tell_sockets(user_id: str, event_id: str, subscribed: bool) -> None:
-    """Ask the user's open sockets (on any node) to join or leave the event's group.
-
-    Best effort, like every push: the subscription is stored already, and a socket
-    that misses this still gets the event's notifications on its next (re)connect.
-    """
-    try:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(user_id), {"type": "subscription.changed", "event_id": event_id, "subscribed": subscribed}
-        )
-    except Exception:  # noqa: BLE001 - the channel layer is at-most-once by design
-        logger.warning("could not tell %s's sockets about subscription %s", user_id, event_id, exc_info=True)

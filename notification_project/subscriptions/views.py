@@ -1,4 +1,4 @@
-"""Subscriptions over REST; open sockets of the user follow the change."""
+"""Subscriptions over REST."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from eventhub_common.api_docs import INVALID_CURSOR, NOT_FOUND, UNAUTHENTICATED, error_response
@@ -33,8 +33,6 @@ class SubscriptionApi(APIView):
     )
     def post(self, request, event_id):
         subscription, created = services.subscribe(request.user.id, event_id)
-        if created:
-            services.tell_sockets(request.user.id, event_id, subscribed=True)
         return Response(
             SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -46,8 +44,7 @@ class SubscriptionApi(APIView):
         responses={204: None, 401: UNAUTHENTICATED},
     )
     def delete(self, request, event_id):
-        if services.unsubscribe(request.user.id, event_id):
-            services.tell_sockets(request.user.id, event_id, subscribed=False)
+        services.unsubscribe(request.user.id, event_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -105,7 +105,28 @@ async def connect(person: Person, since: str | None = None, subprotocol: bool = 
         path += f"?token={person.token}" + (f"&since={since}" if since else "")
         communicator, connected, subprotocol_or_code = await open_socket(path)
     assert connected, subprotocol_or_code
+    if since is None:  # a `since` connection replays first: the caller reads that
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "counts"  # set up: the first frame
     return communicator
+
+
+async def next_frame(communicator, timeout: float = 5.0) -> dict:
+    """The next frame that is not a `counts` frame (those follow every delivered notification)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame.get("type") != "counts":
+            return frame
+
+
+async def quiet(communicator, timeout: float = 1.0) -> bool:
+    """Whether nothing but `counts` frames arrives within `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (remaining := deadline - asyncio.get_running_loop().time()) > 0:
+        if await communicator.receive_nothing(timeout=remaining):
+            return True
+        frame = await communicator.receive_json_from(timeout=1)
+        assert frame.get("type") == "counts", f"unexpected frame {frame}"
+    return True
 
 
 async def notifications(communicator, count: int, timeout: float = 5.0) -> list[dict]:

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from django.core.management import CommandError
 from eventhub_common.messages import encode_message
 
-from .helpers import Person, connect, event_message, known, make_token, notifications
+from .helpers import Person, connect, event_message, known, make_token, next_frame, notifications, quiet
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
 
@@ -58,13 +58,13 @@ async def test_update_reaches_subscribers_and_the_creator_but_not_others(broker,
         assert payload["notification_type"] == "event.updated"
         assert payload["event"]["action"] == "updated"
         assert payload["event"]["title"] == "Renamed"
-    assert await sockets["cat"].receive_nothing(timeout=1.0)
+    assert await quiet(sockets["cat"], timeout=1.0)
 
     broker.publish(event_message("event.deleted", event_id, ann, title="Renamed"))
     for name in ("ann", "ben"):
         (payload,) = await notifications(sockets[name], 1)
         assert payload["notification_type"] == "event.deleted"
-    assert await sockets["cat"].receive_nothing(timeout=1.0)
+    assert await quiet(sockets["cat"], timeout=1.0)
     for socket in sockets.values():
         await socket.disconnect()
 
@@ -78,13 +78,13 @@ async def test_a_creator_who_subscribes_with_two_tabs_gets_each_update_once_per_
     for tab in tabs:
         tab_subscribes = {"action": "subscribe", "event_id": event_id}
         await tab.send_json_to(tab_subscribes)
-        ack = await tab.receive_json_from(timeout=5)
+        ack = await next_frame(tab)
         assert ack["type"] == "ack" and ack["action"] == "subscribe"
 
     broker.publish(event_message("event.updated", event_id, ann))
     for tab in tabs:
         await notifications(tab, 1)
-        assert await tab.receive_nothing(timeout=1.0)
+        assert await quiet(tab, timeout=1.0)
         await tab.disconnect()
 
 
@@ -108,7 +108,7 @@ async def test_a_redelivered_message_creates_one_notification_and_one_push(broke
     broker.publish(message)
     broker.publish(message)
     (payload,) = await notifications(socket, 1)
-    assert await socket.receive_nothing(timeout=1.5)
+    assert await quiet(socket, timeout=1.5)
     count = await database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)()
     assert count == 1
     await socket.disconnect()
@@ -166,19 +166,21 @@ async def test_reconnecting_with_since_replays_missed_notifications_in_order_the
     socket = await connect(ben, since=seen["id"])
     replayed = await notifications(socket, len(missed))
     assert [payload["event"]["title"] for payload in replayed] == missed
+    assert await next_frame(socket) == {"type": "recovered", "complete": True}
     broker.publish(event_message("event.created", new_event_id(), ann, title="live"))
     (live,) = await notifications(socket, 1)
     assert live["event"]["title"] == "live"
-    assert await socket.receive_nothing(timeout=1.0)
+    assert await quiet(socket, timeout=1.0)
     await socket.disconnect()
 
 
 async def test_since_with_an_unknown_id_reports_an_error_and_stays_open(people):
     socket = await connect(people["ann"], since="0" * 24)
-    frame = await socket.receive_json_from(timeout=5)
+    frame = await next_frame(socket)
     assert frame == {"type": "error", "code": "invalid_since", "message": "Unknown notification id in 'since'."}
+    assert await next_frame(socket) == {"type": "recovered", "complete": False}  # the client reloads history
     await socket.send_json_to({"action": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await next_frame(socket) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -201,7 +203,7 @@ async def test_a_push_skips_channels_per_message_database_cleanup(broker, people
     assert payload["notification_type"] == "event.created"
     assert len(calls) == before
     await socket.send_json_to({"action": "ping"})
-    assert (await socket.receive_json_from())["type"] == "pong"
+    assert (await next_frame(socket))["type"] == "pong"
     assert len(calls) == before + 1  # client messages still get it
     await socket.disconnect()
 
@@ -267,11 +269,11 @@ async def test_a_redelivered_message_whose_push_was_lost_is_pushed_again(broker,
     socket = await connect(people["cat"])
     message = event_message("event.created", new_event_id(), people["ann"], title="stored, never pushed")
     await database_sync_to_async(store_notification)(message)  # what the killed consumer committed
-    assert await socket.receive_nothing(timeout=0.3)
+    assert await quiet(socket, timeout=0.3)
     broker.publish(message)  # the broker redelivers it to the next consumer
     (payload,) = await notifications(socket, 1)
     assert payload["event"]["title"] == "stored, never pushed"
-    assert await socket.receive_nothing(timeout=1.0)
+    assert await quiet(socket, timeout=1.0)
     count = await database_sync_to_async(Notification.objects.filter(message_id=message["message_id"]).count)()
     assert count == 1
     await socket.disconnect()

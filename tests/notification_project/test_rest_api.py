@@ -40,7 +40,7 @@ def test_history_is_newest_first_with_the_payload_fields_read_and_created_at(api
     items = history(api, ben)["results"]
     assert [item["event"]["title"] for item in items] == ["e2", "e1", "e0"]
     item = items[0]
-    assert set(item) == {"type", "notification_type", "event", "user", "id", "read", "created_at"}
+    assert set(item) == {"type", "notification_type", "event", "user", "id", "read", "seen", "archived", "created_at"}
     assert item["type"] == "notification" and item["user"] == "ann" and item["read"] is False
 
 

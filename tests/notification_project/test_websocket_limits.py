@@ -6,7 +6,7 @@ import pytest
 from bson import ObjectId
 from channels.db import database_sync_to_async
 
-from .helpers import Person, connect, event_message, open_socket
+from .helpers import Person, connect, event_message, next_frame, open_socket, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ async def test_frames_beyond_the_budget_close_the_socket_with_1008(settings):
     socket = await connect(Person("chatty"))
     for _ in range(5):
         await socket.send_json_to({"action": "ping"})
-        assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+        assert await next_frame(socket) == {"type": "pong"}
     await socket.send_json_to({"action": "ping"})
     assert await closed_with(socket) == 1008
 
@@ -41,7 +41,7 @@ async def test_frames_beyond_the_budget_close_the_socket_with_1008(settings):
 async def test_a_frame_over_the_size_limit_closes_the_socket_with_1009(settings):
     socket = await connect(Person("big"))
     await socket.send_to(text_data="x" * settings.WEBSOCKET_MAX_FRAME_BYTES)  # at the limit: an error, still open
-    assert (await socket.receive_json_from(timeout=5))["code"] == "invalid_json"
+    assert (await next_frame(socket))["code"] == "invalid_json"
     await socket.send_to(text_data="x" * (settings.WEBSOCKET_MAX_FRAME_BYTES + 1))
     assert await closed_with(socket) == 1009
 
@@ -64,11 +64,12 @@ async def test_a_since_replay_stops_at_its_limit_and_says_where(settings, monkey
     creator = Person("prolific")
     first, *after = await database_sync_to_async(store_created)(creator, 1 + stored_after)
     socket = await connect(creator, since=first)
-    frames = [await socket.receive_json_from(timeout=5) for _ in range(3)]
+    frames = [await next_frame(socket) for _ in range(3)]
     assert [frame["id"] for frame in frames] == after[:3]
     if stored_after > 3:
-        assert await socket.receive_json_from(timeout=5) == {"type": "replay_truncated", "replayed": 3, "last_id": after[2]}
-    assert await socket.receive_nothing(timeout=0.5)
+        assert await next_frame(socket) == {"type": "replay_truncated", "replayed": 3, "last_id": after[2]}
+    assert await next_frame(socket) == {"type": "recovered", "complete": stored_after == 3}
+    assert await quiet(socket, timeout=0.5)
     await socket.disconnect()
 
 
@@ -95,12 +96,12 @@ async def test_a_subscribe_past_the_limit_is_an_error_frame_and_the_socket_stays
     events = await database_sync_to_async(lambda: list(KnownEvent.objects.values_list("event_id", flat=True)[:2]))()
     socket = await connect(follower)
     await socket.send_json_to({"action": "subscribe", "event_id": events[0]})
-    assert (await socket.receive_json_from(timeout=5))["type"] == "ack"
+    assert (await next_frame(socket))["type"] == "ack"
     await socket.send_json_to({"action": "subscribe", "event_id": events[1]})
-    frame = await socket.receive_json_from(timeout=5)
+    frame = await next_frame(socket)
     assert frame["type"] == "error" and frame["code"] == "too_many_subscriptions"
     await socket.send_json_to({"action": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await next_frame(socket) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -132,4 +133,4 @@ async def test_the_slot_of_a_socket_whose_process_died_is_free_once_its_token_ex
 
 async def socket_is_open(socket):
     await socket.send_json_to({"action": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await next_frame(socket) == {"type": "pong"}

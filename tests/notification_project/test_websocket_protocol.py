@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from bson import ObjectId
 
-from .helpers import Person, connect, event_message, known, make_token, notifications, open_socket
+from .helpers import Person, connect, event_message, known, make_token, next_frame, notifications, open_socket, quiet
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
 
@@ -43,7 +43,7 @@ async def test_the_handshake_is_refused_without_a_valid_token(token):
 async def test_the_token_may_come_as_a_websocket_subprotocol(people):
     socket = await connect(people["ann"], subprotocol=True)
     await socket.send_json_to({"action": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await next_frame(socket) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -69,10 +69,10 @@ async def test_the_server_closes_with_4001_when_the_token_expires():
 async def test_bad_client_messages_get_a_json_error_and_the_connection_stays_open(people, frame, code):
     socket = await connect(people["ann"])
     await socket.send_to(text_data=frame)
-    error = await socket.receive_json_from(timeout=5)
+    error = await next_frame(socket)
     assert error["type"] == "error" and error["code"] == code
     await socket.send_json_to({"action": "ping"})
-    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    assert await next_frame(socket) == {"type": "pong"}
     await socket.disconnect()
 
 
@@ -84,15 +84,15 @@ async def test_subscribe_and_unsubscribe_by_websocket(broker, people):
     socket = await connect(ben)
 
     await socket.send_json_to({"action": "subscribe", "event_id": event_id})
-    assert await socket.receive_json_from(timeout=5) == {"type": "ack", "action": "subscribe", "event_id": event_id, "changed": True}
+    assert await next_frame(socket) == {"type": "ack", "action": "subscribe", "event_id": event_id, "changed": True}
     broker.publish(event_message("event.updated", event_id, ann, title="v2"))
     (payload,) = await notifications(socket, 1)
     assert payload["event"]["title"] == "v2"
 
     await socket.send_json_to({"action": "unsubscribe", "event_id": event_id})
-    assert await socket.receive_json_from(timeout=5) == {"type": "ack", "action": "unsubscribe", "event_id": event_id, "changed": True}
+    assert await next_frame(socket) == {"type": "ack", "action": "unsubscribe", "event_id": event_id, "changed": True}
     broker.publish(event_message("event.updated", event_id, ann, title="v3"))
-    assert await socket.receive_nothing(timeout=1.5)
+    assert await quiet(socket, timeout=1.5)
     await socket.disconnect()
 
 

@@ -97,5 +97,14 @@ SERVICE ?= event_project
 manage: $(STAMP)  ## manage.py of a service: make manage SERVICE=notification_project ARGS=dead_letters
 	cd $(SERVICE) && ../$(PY) manage.py $(ARGS)
 
+# A local 3-node RabbitMQ cluster beside the machine's own node (5681-5683; manage_scripts/rabbitmq_cluster.py;
+# `.venv/bin/python -m manage_scripts.rabbitmq_cluster status` says which nodes run).
+.PHONY: cluster cluster-stop
+cluster: $(STAMP)  ## start a local 3-node RabbitMQ cluster (make run ARGS=--broker-cluster uses it)
+	$(PY) -m manage_scripts.rabbitmq_cluster start
+
+cluster-stop: $(STAMP)  ## stop the local RabbitMQ cluster (ARGS=--reset deletes its data)
+	$(PY) -m manage_scripts.rabbitmq_cluster stop $(ARGS)
+
 clean:  ## remove .venv, .venv-fuzz, var/ and test results
 	rm -rf $(VENV) $(FUZZ_VENV) var test-results

@@ -1,7 +1,8 @@
 """The run command: the whole system in the foreground until Ctrl-C or SIGTERM.
 
-Checks RabbitMQ and Redis (starting a local one of each if needed), starts the embedded MongoDB
-(unless MONGODB_URI is set), applies migrations of both services,
+Checks RabbitMQ and Redis (starting a local one of each if needed; with `--broker-cluster`, a local
+3-node RabbitMQ cluster instead, stopped again at the end if this command started it), starts the
+embedded MongoDB (unless MONGODB_URI is set), applies migrations of both services,
 then supervises every process of `system.process_specs` with honcho, which
 prefixes each log line with the process name; a process that exits is started
 again with backoff (`supervision`), and Ctrl-C or SIGTERM stops them all.
@@ -16,6 +17,7 @@ from pathlib import Path
 from .embedded_mongo import REPO_ROOT, mongodb, server_executable
 from .prometheus import prometheus_spec
 from .rabbitmq import ensure_rabbitmq
+from .rabbitmq_cluster import LocalCluster
 from .redis_server import ensure_redis
 from .supervision import RestartingManager
 from .system import Ports, empty_metrics_dirs, migrate_commands, process_specs
@@ -27,7 +29,7 @@ def data_dir() -> Path:
     return REPO_ROOT / "var" / ("mongodb-rs" if "secantusd-rs" in Path(server_executable()).name else "mongodb")
 
 
-def banner(ports: Ports, prometheus_port: int | None) -> str:
+def banner(ports: Ports, prometheus_port: int | None, cluster: LocalCluster | None = None) -> str:
     api = f"http://127.0.0.1:{ports.event_api}"
     notify = f"http://127.0.0.1:{ports.notifications}"
     nodes = (
@@ -50,6 +52,7 @@ def banner(ports: Ports, prometheus_port: int | None) -> str:
             f"  Prometheus      http://127.0.0.1:{prometheus_port}/" if prometheus_port else
             "  Prometheus      not installed (make prometheus, or apt-get install prometheus)",
             *nodes,
+            *([f"  RabbitMQ        a cluster of {', '.join(f'{n.name} (:{n.port})' for n in cluster.nodes)}"] if cluster else []),
             "Stop with Ctrl-C.",
         ]
     )
@@ -60,6 +63,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--nodes", type=int, default=1,
         help="event API nodes (ports 8000, 8010, ...), notification nodes (8001, 8002, ...) and consumers",
+    )
+    parser.add_argument(
+        "--broker-cluster", action="store_true",
+        help="run against a local 3-node RabbitMQ cluster (manage_scripts.rabbitmq_cluster; ports 5681-5683), "
+        "started if it is not running; every broker client gets its nodes in AMQP_URLS",
     )
     return parser.parse_args(argv)
 
@@ -82,7 +90,24 @@ def main(argv: list[str]) -> int:
         ",".join(f"http://{host}:{port}" for port in ports.notification_ports() for host in ("127.0.0.1", "localhost")),
     )
     port = int(os.environ.get("EMBEDDED_MONGODB_PORT", "27017"))
-    ensure_rabbitmq()
+    cluster = LocalCluster.from_env() if args.broker_cluster else None
+    started_cluster = False
+    if cluster is not None:
+        print(f"[cluster] starting the local RabbitMQ cluster ({', '.join(node.name for node in cluster.nodes)})", flush=True)
+        started_cluster = cluster.start()
+        env["AMQP_URLS"] = ",".join(cluster.urls)
+        env.pop("CHANNEL_LAYER_AMQP_URL", None)  # the cluster's nodes for the layer too
+        env.pop("CHANNEL_LAYER_AMQP_URLS", None)
+    try:
+        return _run(env, ports, prometheus_port, port, cluster)
+    finally:
+        if started_cluster:
+            print("[cluster] stopping the local RabbitMQ cluster", flush=True)
+            cluster.stop()
+
+
+def _run(env: dict, ports: Ports, prometheus_port: int, port: int, cluster: LocalCluster | None) -> int:
+    ensure_rabbitmq(cluster.urls if cluster else None)
     ensure_redis()
     with mongodb(data_dir=data_dir(), port=port) as uri:
         env["MONGODB_URI"] = uri
@@ -96,7 +121,7 @@ def main(argv: list[str]) -> int:
         manager = RestartingManager()
         for spec in [*specs, *([prometheus] if prometheus else [])]:
             manager.add_process(spec.name, spec.shell_command, env={**env, **spec.env}, cwd=str(spec.cwd))
-        print(banner(ports, prometheus_port if prometheus else None), flush=True)
+        print(banner(ports, prometheus_port if prometheus else None, cluster), flush=True)
         manager.loop()
         return manager.returncode or 0
 

@@ -27,8 +27,9 @@ def check_mongodb() -> str:
         return f"error: {exc.__class__.__name__}"
 
 
-def check_rabbitmq(amqp_url: str) -> str:
-    problem = rabbitmq_problem(amqp_url)
+def check_rabbitmq(amqp_urls: str | list[str]) -> str:
+    """"ok" when one of the broker's addresses accepts a connection (tried in turn)."""
+    problem = rabbitmq_problem(amqp_urls)
     return "ok" if problem is None else f"error: {problem}"
 
 

@@ -11,11 +11,12 @@ carry a namespace (BROKER_NAMESPACE, default `eventhub`) so that test runs
 never touch a running system's queues.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pika
 
-from .env import env_int, env_str
+from .env import env_int, env_list, env_str
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,42 @@ def topology_from_env() -> Topology:
 
 
 def amqp_url_from_env() -> str:
-    return env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    """The first of the broker's addresses (`amqp_urls_from_env`), for tools that need only one."""
+    return amqp_urls_from_env()[0]
 
 
-def rabbitmq_problem(url: str) -> str | None:
-    """None when RabbitMQ accepts a connection at `url` within ~2 s, else the error's class name."""
-    parameters = pika.URLParameters(url)
-    parameters.connection_attempts = 1
-    parameters.socket_timeout = 2
+def broker_urls(value: str | Sequence[str]) -> list[str]:
+    """The addresses of one broker (the nodes of a cluster), from a comma-separated string or a list. A comma
+    inside a password is written `%2C`, as any reserved character of a URL."""
+    urls = [url.strip() for url in value.split(",")] if isinstance(value, str) else [url.strip() for url in value]
+    urls = [url for url in urls if url]
+    if not urls:
+        raise ValueError("no broker address given")
+    return urls
+
+
+def amqp_urls_from_env() -> list[str]:
+    """The broker's addresses in the order clients try them: AMQP_URLS (comma-separated, a cluster's nodes),
+    else the one AMQP_URL."""
+    return env_list("AMQP_URLS") or [env_str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")]
+
+
+def channel_layer_urls_from_env() -> list[str]:
+    """The channel layer's addresses: CHANNEL_LAYER_AMQP_URLS, else CHANNEL_LAYER_AMQP_URL (its own broker
+    user in a deployment), else the broker's (`amqp_urls_from_env`)."""
+    one = env_str("CHANNEL_LAYER_AMQP_URL", "")
+    return env_list("CHANNEL_LAYER_AMQP_URLS") or ([one] if one else amqp_urls_from_env())
+
+
+def rabbitmq_problem(urls: str | Sequence[str]) -> str | None:
+    """None when RabbitMQ accepts a connection at one of `urls` (tried in turn, ~2 s each), else the last
+    error's class name."""
+    parameters = []
+    for url in broker_urls(urls):
+        parameter = pika.URLParameters(url)
+        parameter.connection_attempts = 1
+        parameter.socket_timeout = 2
+        parameters.append(parameter)
     try:
         pika.BlockingConnection(parameters).close()
         return None

@@ -9,11 +9,13 @@ relay stays a plain loop around a MongoDB change stream.
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import aio_pika
 import aiormq
+from eventhub_common.broker_failover import connect_in_turn
 from eventhub_common.messages import CONTENT_TYPE, encode_message
-from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
+from eventhub_common.topology import Topology, broker_urls, declare_topology_async
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +28,21 @@ BROKER_ERRORS = (
 
 
 class ConfirmingPublisher:
-    """One connection and channel in confirm mode; `publish_batch` returns once the broker answered for each."""
+    """One connection and channel in confirm mode; `publish_batch` returns once the broker answered for each.
 
-    def __init__(self, url: str, topology: Topology, timeout: float = 10.0):
-        self.url = url
+    `urls` are the broker's addresses (a cluster's nodes; one URL, a comma-separated string or a list). A
+    connection goes to the first that answers, in turn; after a lost connection the next address is tried
+    first, so a stopped node costs one refused attempt, not a wait for it to return.
+    """
+
+    def __init__(self, urls: str | Sequence[str], topology: Topology, timeout: float = 10.0):
+        self.urls = broker_urls(urls)
         self.topology = topology
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
         self._connection = None
         self._exchange = None
+        self._address = 0  # the index in `urls` tried first by the next connect
 
     @property
     def connected(self) -> bool:
@@ -49,7 +57,7 @@ class ConfirmingPublisher:
 
     async def _connect(self) -> None:
         name = f"eventhub outbox relay ({self.topology.namespace})"
-        self._connection = await aio_pika.connect(aio_pika_url(self.url, name), timeout=5)
+        self._connection, self._address = await connect_in_turn(self.urls, name, start=self._address, timeout=5)
         channel = await self._connection.channel(publisher_confirms=True)
         await declare_topology_async(channel, self.topology)
         self._exchange = await channel.get_exchange(self.topology.exchange, ensure=False)
@@ -92,6 +100,8 @@ class ConfirmingPublisher:
 
     def close(self) -> None:
         connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None:  # lost or given up: the next connect starts with the next address
+            self._address = (self._address + 1) % len(self.urls)
         if connection is not None and not connection.is_closed:
             try:
                 self._run(connection.close())

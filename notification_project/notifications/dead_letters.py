@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 import pika
-from eventhub_common.topology import Topology, declare_topology
+from eventhub_common.topology import Topology, broker_urls, declare_topology
 
 from .worker import REASON_HEADER
 
@@ -47,9 +47,10 @@ def _routing_key(headers: dict, body: bytes) -> str | None:
 class DeadLetterQueue:
     """A connection to the broker holding every dead letter; use as a context manager."""
 
-    def __init__(self, url: str, topology: Topology, limit: int = 10_000):
+    def __init__(self, urls: str | list[str], topology: Topology, limit: int = 10_000):
         self.topology = topology
-        self.connection = pika.BlockingConnection(pika.URLParameters(url))
+        # pika tries the addresses (a cluster's nodes) in turn until one answers.
+        self.connection = pika.BlockingConnection([pika.URLParameters(url) for url in broker_urls(urls)])
         self.channel = self.connection.channel()
         declare_topology(self.channel, topology)
         self.channel.confirm_delivery()

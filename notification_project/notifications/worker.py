@@ -21,9 +21,10 @@ whose processing fails for another reason is retried until its delivery count re
 BROKER_DELIVERY_LIMIT, then dead-lettered the same way (`manage.py dead_letters` lists and replays them).
 The worker keeps going either way.
 
-Broker outages: aio-pika's robust connection reconnects (every CONSUMER_RECONNECT_SECONDS) and
-resumes consuming. An ack, nack or dead-letter publish meant for a channel that died is dropped with a
-warning: the broker redelivers that message on the new channel, and its stored copy makes it a no-op.
+Broker outages: aio-pika's robust connection reconnects (every CONSUMER_RECONNECT_SECONDS, to the next
+of the broker's addresses, a cluster's nodes, each time) and resumes consuming. An ack, nack or
+dead-letter publish meant for a channel that died is dropped with a warning: the broker redelivers that
+message on the new channel, and its stored copy makes it a no-op.
 """
 
 import asyncio
@@ -34,11 +35,12 @@ import aio_pika
 import aiormq
 import pymongo
 from asgiref.sync import sync_to_async
+from eventhub_common.broker_failover import connect_robust_in_turn
 from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import ATTENDANCE_MESSAGE_TYPES, USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
 from eventhub_common.mongo_transactions import is_database_unavailable, is_transient_conflict
-from eventhub_common.topology import Topology, aio_pika_url, declare_topology_async
+from eventhub_common.topology import Topology, declare_topology_async
 from eventhub_common.tracing import continued
 
 from access.services import apply_user_change
@@ -80,7 +82,7 @@ def process(envelope: dict):
 class EventConsumerWorker:
     def __init__(
         self,
-        url: str,
+        urls: str | list[str],  # the broker's addresses, tried in turn
         topology: Topology,
         prefetch: int,
         layer,
@@ -89,7 +91,7 @@ class EventConsumerWorker:
         database_timeout: float = 5.0,
         retry_max_seconds: float = 1.0,
     ):
-        self.url = url
+        self.urls = urls
         self.topology = topology
         self.prefetch = prefetch
         self.batch_size = max(1, min(batch_size, prefetch))
@@ -105,13 +107,12 @@ class EventConsumerWorker:
         self.heartbeat = Heartbeat.from_env()
 
     async def connect(self):
-        """A robust connection (aio-pika reconnects it and its consumer); until the broker first answers, retry."""
+        """A robust connection (aio-pika reconnects it and its consumer, to the next of the broker's addresses
+        each time: `broker_failover`); until one of them first answers, retry."""
         while True:
             try:
-                return await aio_pika.connect_robust(
-                    aio_pika_url(
-                        self.url, f"eventhub consumer ({self.topology.namespace})", reconnect_interval=self.reconnect_seconds
-                    )
+                return await connect_robust_in_turn(
+                    self.urls, f"eventhub consumer ({self.topology.namespace})", reconnect_interval=self.reconnect_seconds
                 )
             except (ConnectionError, OSError, aiormq.exceptions.AMQPError) as exc:
                 logger.warning("RabbitMQ not reachable (%s: %s); retrying in %gs", exc.__class__.__name__, exc, self.reconnect_seconds)

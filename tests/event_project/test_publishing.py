@@ -139,7 +139,7 @@ def test_writes_succeed_while_the_broker_is_down_and_all_arrive_in_order_later(a
     assert pending_count() == 5
     assert relay.error is None
 
-    relay.relay.publisher.url = amqp_url_from_env()  # the broker is back
+    relay.relay.publisher.urls = [amqp_url_from_env()]  # the broker is back
     messages = reader.read(5, timeout=15)
     assert [body["data"]["title"] for _, body, _ in messages] == titles
     reader.assert_empty()
@@ -228,6 +228,34 @@ def test_a_publish_on_a_channel_the_broker_closed_is_a_broker_error_the_relay_su
     publisher.connect()  # and it connects again
     assert publisher.publish_batch([message])[0] == [0]
     publisher.close()
+
+
+def test_a_relay_given_several_addresses_publishes_through_the_first_that_answers(user, reader, relays):
+    """A cluster with its first node down: the relay skips it (one refused connection) and publishes."""
+    relays(url=[CLOSED_PORT_URL, amqp_url_from_env()])
+    make_event(user, title="through the second address")
+    assert [body["data"]["title"] for _, body, _ in reader.read(1, timeout=10)] == ["through the second address"]
+
+
+def test_after_a_lost_connection_the_publisher_starts_with_the_next_address(topology):
+    from eventhub_common.messages import build_message
+    from yarl import URL
+
+    from outbox.broker import ConfirmingPublisher
+
+    live = amqp_url_from_env()
+    other = str(URL(live).with_host("localhost" if URL(live).host == "127.0.0.1" else "127.0.0.1"))
+    publisher = ConfirmingPublisher(f"{live},{other}", topology)
+    message = build_message("user.deleted", actor={"id": "0" * 24, "username": "x"}, data={"id": "0" * 24, "username": "x"})
+    try:
+        publisher.connect()
+        assert publisher._connection.url.host == URL(live).host
+        publisher.close()  # as after a broker error
+        publisher.connect()
+        assert publisher._connection.url.host == URL(other).host
+        assert publisher.publish_batch([message])[0] == [0]
+    finally:
+        publisher.close()
 
 
 def test_two_relays_publish_each_record_once(user, reader, relays):

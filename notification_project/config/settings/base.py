@@ -6,7 +6,7 @@ from eventhub_common.access_tokens import token_config_from_env
 from eventhub_common import django_settings, error_reports, tracing
 from eventhub_common.shared_settings import *  # noqa: F403 - Redis, login limit, proxies: as the other service
 from eventhub_common.env import env_bool, env_float, env_int, env_list, env_str, mongodb_database
-from eventhub_common.topology import amqp_url_from_env
+from eventhub_common.topology import amqp_urls_from_env, channel_layer_urls_from_env
 
 from config.gc_tuning import DEFAULT_THRESHOLDS, parse_thresholds
 
@@ -50,13 +50,16 @@ MIGRATION_MODULES = django_settings.MONGO_MIGRATION_MODULES
 
 # Channel layer on RabbitMQ. Defaults (100 messages per process, 60 s expiry) refuse or drop
 # messages under a burst of events fanned out to thousands of sockets, hence the larger sizes.
-AMQP_URL = amqp_url_from_env()
+# Every address of the broker (AMQP_URLS: a cluster's nodes, tried in turn), else AMQP_URL.
+AMQP_URLS = amqp_urls_from_env()
+AMQP_URL = AMQP_URLS[0]
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_rabbitmq.core.RabbitmqChannelLayer",
+        # channels-rabbitmq's layer, trying the addresses in turn at each (re)connect (decision in the module).
+        "BACKEND": "eventhub_common.channel_layer.FailoverRabbitmqChannelLayer",
         "CONFIG": {
-            # Its own broker user in a deployment (manage_scripts/broker_definitions.py); else AMQP_URL's.
-            "host": env_str("CHANNEL_LAYER_AMQP_URL", AMQP_URL),
+            # Its own broker user in a deployment (manage_scripts/broker_definitions.py); else AMQP_URLS.
+            "host": channel_layer_urls_from_env(),
             "local_capacity": env_int("CHANNEL_LAYER_LOCAL_CAPACITY", 10_000),
             "remote_capacity": env_int("CHANNEL_LAYER_REMOTE_CAPACITY", 10_000),
             "expiry": env_int("CHANNEL_LAYER_EXPIRY_SECONDS", 300),

@@ -6,7 +6,7 @@ import signal
 from django.core.management.base import BaseCommand
 from eventhub_common.env import env_float
 from eventhub_common.metrics import serve_metrics_port
-from eventhub_common.topology import amqp_url_from_env, topology_from_env
+from eventhub_common.topology import amqp_urls_from_env, topology_from_env
 
 from outbox.broker import ConfirmingPublisher
 from outbox.checks import require_transactions
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         require_transactions()
         relay = OutboxRelay(
-            ConfirmingPublisher(amqp_url_from_env(), topology_from_env()),
+            ConfirmingPublisher(amqp_urls_from_env(), topology_from_env()),
             RelaySettings(
                 lease_seconds=env_float("OUTBOX_LEASE_SECONDS", 3.0),
                 fallback_poll_seconds=env_float("OUTBOX_FALLBACK_POLL_SECONDS", 5.0),

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     async def _run(self):
         layer = get_channel_layer()
         worker = EventConsumerWorker(
-            settings.AMQP_URL,
+            settings.AMQP_URLS,
             topology_from_env(),
             settings.CONSUMER_PREFETCH,
             layer,

@@ -2,7 +2,7 @@
 `--replay-all` puts them back on the events exchange (idempotent by `message_id`)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from eventhub_common.topology import amqp_url_from_env, topology_from_env
+from eventhub_common.topology import amqp_urls_from_env, topology_from_env
 
 from notifications.dead_letters import DeadLetterQueue
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--replay-all", action="store_true", help="replay every dead-lettered message")
 
     def handle(self, *args, replay, replay_all, **options):
-        with DeadLetterQueue(amqp_url_from_env(), topology_from_env()) as queue:
+        with DeadLetterQueue(amqp_urls_from_env(), topology_from_env()) as queue:
             chosen = queue.letters if replay_all else [letter for letter in queue.letters if letter.message_id in replay]
             missing = set(replay) - {letter.message_id for letter in chosen}
             if missing:

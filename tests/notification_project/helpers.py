@@ -153,3 +153,16 @@ async def known(event_id: str, timeout: float = 10.0) -> None:
     while not await exists():
         assert asyncio.get_running_loop().time() < deadline, f"event {event_id} never reached the registry"
         await asyncio.sleep(0.05)
+
+
+def store(kind: str, event_id: str, creator: Person, title: str = "Meetup"):
+    """Store a notification through the worker's own processing function (no broker needed here)."""
+    from notifications.processing import store_notification
+
+    return store_notification(event_message(kind, event_id, creator, title=title)).notification
+
+
+def history(api, person, query: str = "") -> dict:
+    response = api.get(f"/api/notifications/{query}", **person.auth)
+    assert response.status_code == 200, response.json()
+    return response.json()

@@ -4,33 +4,14 @@ import pytest
 from bson import ObjectId
 from rest_framework.test import APIClient
 
-from .helpers import Person
+from .helpers import Person, history, store
 
 pytestmark = pytest.mark.django_db
-
-
-def store(kind: str, event_id: str, creator: Person, title: str = "Meetup"):
-    """Store a notification through the worker's own processing function (no broker needed here)."""
-    from eventhub_common.messages import build_message
-
-    from notifications.processing import store_notification
-
-    data = {
-        "id": event_id, "title": title, "start_time": "2030-01-01T10:00:00.000Z", "end_time": "2030-01-01T12:00:00.000Z",
-        "status": "scheduled", "created_by": creator.ref,
-    }
-    return store_notification(build_message(kind, actor=creator.ref, data=data)).notification
 
 
 @pytest.fixture
 def api():
     return APIClient()
-
-
-def history(api, person, query: str = "") -> dict:
-    response = api.get(f"/api/notifications/{query}", **person.auth)
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def test_history_is_newest_first_with_the_payload_fields_read_and_created_at(api, people):

@@ -37,14 +37,14 @@ import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.broker_failover import connect_robust_in_turn
 from eventhub_common.heartbeat import Heartbeat
-from eventhub_common.messages import ATTENDANCE_MESSAGE_TYPES, USER_MESSAGE_TYPES, InvalidMessage, decode_message
+from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
 from eventhub_common.mongo_transactions import is_database_unavailable, is_transient_conflict
 from eventhub_common.topology import Topology, declare_topology_async
 from eventhub_common.tracing import continued
 
 from access.services import apply_user_change
-from realtime.push import close_user_sockets, follow_attendance, push_notification
+from realtime.push import close_user_sockets, push_notification
 
 from .processing import store_notification, store_notifications
 
@@ -246,9 +246,7 @@ class EventConsumerWorker:
                     await close_user_sockets(self.layer, envelope["data"]["id"])
             else:
                 if outcome.notification is not None:
-                    await push_notification(self.layer, outcome.notification, envelope["data"]["created_by"]["id"])
-                if envelope["type"] in ATTENDANCE_MESSAGE_TYPES and not outcome.duplicate:
-                    await follow_attendance(self.layer, envelope)
+                    await push_notification(self.layer, outcome.notification)
             if await self.settle(message, message.ack()):
                 self.processed += 1
                 duplicate = envelope["type"] not in USER_MESSAGE_TYPES and outcome.duplicate

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "access",
     "registry",
     "subscriptions",
+    "preferences",
     "notifications",
     "webclient",
 ]
@@ -85,6 +86,9 @@ WEBSOCKET_FRAMES_PER_SECOND = env_float("WEBSOCKET_FRAMES_PER_SECOND", 20.0)  # 
 WEBSOCKET_FRAME_BURST = env_int("WEBSOCKET_FRAME_BURST", 40)  # beyond both: closed with 1008
 WEBSOCKET_MAX_FRAME_BYTES = env_int("WEBSOCKET_MAX_FRAME_BYTES", 64 * 1024)  # a larger client frame: closed with 1009
 WEBSOCKET_REPLAY_LIMIT = env_int("WEBSOCKET_REPLAY_LIMIT", 1000)  # notifications one `since` replay sends at most
+# A notification that arrives before a lower-numbered one waits this long for it, then the node reads the
+# missing ones from history (realtime/node.py).
+WEBSOCKET_GAP_WAIT_SECONDS = env_float("WEBSOCKET_GAP_WAIT_SECONDS", 0.25)
 WEBSOCKET_SOCKETS_PER_USER = env_int("WEBSOCKET_SOCKETS_PER_USER", 20)  # open at once, every node; more: close 4029
 # Browser origins allowed besides this service's own hosts (ALLOWED_HOSTS); clients that send no Origin pass.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])

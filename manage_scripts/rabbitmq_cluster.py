@@ -251,14 +251,31 @@ class LocalCluster:
                           "--formatter", "json", timeout=30)
         return json.loads(result.stdout or "[]")
 
-    def queue(self, name: str, via: Node | str) -> dict | None:
-        return next((queue for queue in self.queues(via) if queue["name"] == name), None)
+    def queue(self, name: str, via: Node | str) -> dict:
+        """One queue as `via` sees it ({} while `via` cannot say, e.g. during an election)."""
+        try:
+            return next((queue for queue in self.queues(via) if queue["name"] == name), {})
+        except (subprocess.SubprocessError, ValueError):
+            return {}
 
-    def connections(self, via: Node | str) -> list[dict]:
-        """The client connections on `via` alone: name, user, peer port."""
-        result = self.ctl(via, "list_connections", "name", "user", "peer_port", "client_properties",
-                          "--formatter", "json", timeout=30)
-        return json.loads(result.stdout or "[]")
+    def connections(self, node: Node | str) -> list[str]:
+        """The clients connected to `node` itself (`list_connections` lists the whole cluster's): the name each
+        gave its connection, else its library."""
+        node = self.node(node) if isinstance(node, str) else node
+        result = self.ctl(node, "list_connections", "port", "client_properties", "--formatter", "json", timeout=30)
+        clients = []
+        for connection in json.loads(result.stdout or "[]"):
+            if connection["port"] == node.port:
+                properties = {key: value for key, _, value in connection["client_properties"]}
+                clients.append(properties.get("connection_name") or properties.get("product") or "?")
+        return clients
+
+    def kill(self, node: Node | str) -> None:
+        """SIGKILL to the node's Erlang VM: a crash, not a stop."""
+        node = self.node(node) if isinstance(node, str) else node
+        if (pid := self._pid(node)) is not None:
+            os.kill(pid, signal.SIGKILL)
+        self._wait_exited(node, timeout=30)
 
 
 def main(argv: list[str]) -> int:

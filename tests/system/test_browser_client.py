@@ -1,4 +1,5 @@
-"""The browser client in headless Chromium: log in, live notifications, subscriptions, history, reconnection."""
+"""The browser client in headless Chromium: log in, live notifications, subscriptions, history, reconnection;
+the badge from the socket's counts, the notifications panel (seen, archive), preferences and event mutes."""
 
 import shutil
 import time
@@ -94,8 +95,8 @@ def register_and_log_in_headers(system, username: str) -> dict:
     return {"Authorization": f"Bearer {login.json()['access']}"}
 
 
-def create_event(system, user, title, **fields) -> str:
-    start = datetime.now(UTC) + timedelta(days=5)
+def create_event(system, user, title, days=5, **fields) -> str:
+    start = datetime.now(UTC) + timedelta(days=days)
     body = {
         "title": title, "description": "browser test", "location": "Porto",
         "start_time": start.isoformat().replace("+00:00", "Z"),
@@ -176,10 +177,12 @@ def test_browser_client_end_to_end(system, browser):
     WebDriverWait(browser, 10).until(expected_conditions.alert_is_present()).accept()
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, f'#events tr[data-id="{page_made["id"]}"]'), message="deleted")
 
-    # History: unread items can be marked read, one by one and all at once.
-    click(browser, "#history li.unread button", message="unread history")
+    # History, in the notifications panel: unread items can be marked read, one by one and all at once.
+    click(browser, "#inbox-toggle", message="notifications button")
+    click(browser, "#history li.unread button.read", message="unread history")
     browser.find_element(By.ID, "read-all").click()
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "#history li.unread"), message="all read")
+    wait_for(lambda: badge(browser) == (0, 0), message="the badge after opening the panel and reading all")
 
     # A dropped connection: the notification service goes away, an event is created meanwhile,
     # and the page reconnects with `since` and shows what it missed.
@@ -204,3 +207,151 @@ def test_browser_client_end_to_end(system, browser):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def badge(browser) -> tuple[int, int] | None:
+    """(unseen, unread) as the page's badge shows them; None before the socket's first counts frame."""
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('#counts [data-count]')].map((element) => Number(element.dataset.count));"
+    )
+    return tuple(shown) if len(shown) == 2 else None
+
+
+def rest_counts(system, user) -> tuple[int, int]:
+    counts = httpx.get(f"{system.notifications}/api/notifications/counts/", headers=user.headers, timeout=10).json()
+    return counts["unseen"], counts["unread"]
+
+
+def history_ids(system, user, **params) -> list[str]:
+    page = httpx.get(f"{system.notifications}/api/notifications/", params={"page_size": 100, **params}, headers=user.headers, timeout=10)
+    return [item["id"] for item in page.json()["results"]]
+
+
+def test_browser_client_badge_panel_archive_preferences_and_mutes(system, browser):
+    """The badge follows the socket's counts live; opening the panel marks everything seen; Archive takes an
+    item out of the list (and the archived view brings it back); a preference saved in the panel and an
+    event's Mute each stop the next notification they cover from showing, while a later one still shows."""
+    from selenium.webdriver.common.by import By
+
+    poster = register_and_log_in(system.event_api, "poster")
+    noisy = register_and_log_in(system.event_api, "noisy")
+    reader = register_and_log_in(system.event_api, "reader")
+    followed = create_event(system, poster, "Followed", days=1)  # early: first in the page's events list
+    subscribed = httpx.post(f"{system.notifications}/api/events/{followed}/subscription/", headers=reader.headers, timeout=10)
+    assert subscribed.status_code in (200, 201), subscribed.text
+
+    def live() -> str:
+        return browser.find_element(By.ID, "live").text
+
+    def rename(title: str) -> None:
+        httpx.patch(f"{system.event_api}/api/events/{followed}/", json={"title": title}, headers=poster.headers, timeout=10).raise_for_status()
+
+    # Log in on the page's login form; the badge comes from the socket's first counts frame.
+    browser.get(f"{system.notifications}/")
+    browser.set_script_timeout(30)
+    login = browser.find_element(By.ID, "login-form")
+    login.find_element(By.NAME, "login").send_keys("reader")
+    login.find_element(By.NAME, "password").send_keys(PASSWORD)
+    login.find_element(By.CSS_SELECTOR, "button").click()
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "online", message="WebSocket online")
+    wait_for(lambda: badge(browser), message="first counts")
+    assert badge(browser) == rest_counts(system, reader)
+    assert browser.find_element(By.ID, "counts").get_attribute("role") == "status"  # announced (aria-live)
+    assert browser.find_element(By.ID, "inbox-panel").get_attribute("hidden") is not None  # closed at first
+
+    # Live: another user creates an event and the badge counts it, new and unread.
+    unseen, unread = badge(browser)
+    create_event(system, poster, "Badge bump")
+    wait_for(lambda: badge(browser) == (unseen + 1, unread + 1), message="badge counting the new event")
+    assert browser.title.startswith(f"({unseen + 1})")
+
+    # Opening the panel lists history (the new one marked new) and marks everything seen: unseen clears.
+    click(browser, "#inbox-toggle", message="notifications button")
+    assert browser.find_element(By.ID, "inbox-toggle").get_attribute("aria-expanded") == "true"
+    (bump_id,) = [item["id"] for item in httpx.get(
+        f"{system.notifications}/api/notifications/", headers=reader.headers, timeout=10).json()["results"]
+        if item["event"]["title"] == "Badge bump"]
+    item = f'#history li[data-id="{bump_id}"]'
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f"{item} .new"), message="the new item in the panel")
+    wait_for(lambda: badge(browser) == (0, unread + 1), message="unseen cleared by opening the panel")
+    assert rest_counts(system, reader) == (0, unread + 1)
+    assert not browser.title.startswith("(")
+
+    # Archive takes it out of the list (and out of the unread count); the archived view lists it and unarchives.
+    click(browser, f"{item} button.archive", message="archive button")
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, item), message="archived item gone")
+    wait_for(lambda: badge(browser) == (0, unread), message="unread without the archived one")
+    assert bump_id not in history_ids(system, reader) and bump_id in history_ids(system, reader, archived="true")
+    assert "Archived: Badge bump" in browser.find_element(By.ID, "inbox-status").text
+    click(browser, "#archived-only", message="archived view")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f"{item} button.archive"), message="listed as archived")
+    assert browser.find_element(By.CSS_SELECTOR, f"{item} button.archive").text == "Unarchive"
+    click(browser, f"{item} button.archive", message="unarchive button")
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, item), message="gone from the archived view")
+    click(browser, "#archived-only", message="back to the inbox")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, item), message="back in the list")
+    wait_for(lambda: badge(browser) == (0, unread + 1), message="unread again")
+    assert bump_id in history_ids(system, reader)
+
+    assert accessibility_violations(browser) == []  # badge, open panel with its buttons, preferences, mute buttons
+
+    # A preference saved in the panel: a muted creator's next event does not show; a later one by another does.
+    preferences = browser.find_element(By.ID, "preferences-form")
+    preferences.find_element(By.NAME, "muted_creators").send_keys("noisy")
+    browser.find_element(By.ID, "preferences-save").click()
+    wait_for(lambda: "Saved" in browser.find_element(By.ID, "preferences-status").text, message="preferences saved")
+    stored = httpx.get(f"{system.notifications}/api/notifications/preferences/", headers=reader.headers, timeout=10).json()
+    assert stored["mute_created"] is False and stored["muted_creators"] == ["noisy"]
+    unseen, unread = badge(browser)
+    create_event(system, noisy, "Noisy news")
+    create_event(system, poster, "After the creator mute")
+    wait_for(lambda: "After the creator mute" in live(), message="the later new event")
+    assert "Noisy news" not in live() and "Noisy news" not in browser.find_element(By.ID, "history").text
+    wait_for(lambda: badge(browser) == (unseen + 1, unread + 1), message="only the later event counted")
+
+    # "Mute all new events": the next new event does not show; an update of a followed event still does.
+    preferences.find_element(By.NAME, "muted_creators").clear()
+    preferences.find_element(By.NAME, "mute_created").click()
+    browser.execute_script("document.querySelector('#preferences-status').textContent = '';")
+    browser.find_element(By.ID, "preferences-save").click()
+    wait_for(lambda: "Saved" in browser.find_element(By.ID, "preferences-status").text, message="mute all saved")
+    stored = httpx.get(f"{system.notifications}/api/notifications/preferences/", headers=reader.headers, timeout=10).json()
+    assert stored["mute_created"] is True and stored["muted_creators"] == []
+    create_event(system, poster, "Quiet please")
+    rename("Followed, renamed")
+    wait_for(lambda: "Followed, renamed" in live(), message="the update after muting new events")
+    assert "Quiet please" not in live()
+    preferences.find_element(By.NAME, "mute_created").click()
+    browser.execute_script("document.querySelector('#preferences-status').textContent = '';")
+    browser.find_element(By.ID, "preferences-save").click()
+    wait_for(lambda: "Saved" in browser.find_element(By.ID, "preferences-status").text, message="new events back on")
+
+    # Mute on the event's row: its next update does not show, a later new event does; Unmute brings updates back.
+    mute = f'#events tr[data-id="{followed}"] button.mute'
+    click(browser, mute, message="mute button")
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, mute).text == "Unmute", message="muted")
+    stored = httpx.get(f"{system.notifications}/api/notifications/preferences/", headers=reader.headers, timeout=10).json()
+    assert stored["muted_events"] == [followed]
+    rename("Renamed while muted")
+    create_event(system, poster, "After the event mute")
+    wait_for(lambda: "After the event mute" in live(), message="the new event after the mute")
+    assert "Renamed while muted" not in live()
+    click(browser, mute, message="unmute button")
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, mute).text == "Mute", message="unmuted")
+    rename("Renamed after unmute")
+    wait_for(lambda: "Renamed after unmute" in live(), message="updates back after unmuting")
+
+    # A replay the server cannot complete (here: the page reconnects with a cursor the server does not know)
+    # makes the page reload its history list: the stale item planted in it goes.
+    browser.execute_script(
+        "const stale = document.createElement('li'); stale.id = 'stale-item'; stale.textContent = 'stale';"
+        "document.querySelector('#history').append(stale);"
+        "const previous = state.socket; state.lastNotificationId = '0123456789abcdef01234567'; connect(); previous.close();"
+    )
+    wait_for(lambda: not browser.find_elements(By.ID, "stale-item"), message="history reloaded after an incomplete replay")
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "online", message="reconnected")
+    assert browser.find_elements(By.CSS_SELECTOR, item)
+    wait_for(lambda: badge(browser) == rest_counts(system, reader), message="the badge agreeing with the API at the end")
+
+    violations = [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+    assert not violations, violations

@@ -1,4 +1,5 @@
-// EventHub browser client: register or log in, receive live notifications, manage events, subscriptions and history.
+// EventHub browser client: register or log in, receive live notifications with an unread/unseen badge, manage
+// events, subscriptions, attendance and mutes, read and archive history, set notification preferences.
 // Plain JavaScript, no build step. The access token lives in sessionStorage for this tab only.
 "use strict";
 
@@ -11,12 +12,15 @@ const state = {
   username: sessionStorage.getItem("username"),
   socket: null,
   lastNotificationId: sessionStorage.getItem("lastNotificationId"),
-  seen: new Set(),
+  shown: new Set(), // notification ids already in the live feed (a `since` replay may repeat one)
   reconnectDelay: 500,
   reconnectTimer: null,
   subscriptions: new Set(),
   attendance: new Map(), // event id -> {status, position} for the events this user goes to or waits for
   historyNext: null,
+  historyLoads: 0, // a reload drops the answers of the ones it overtook
+  counts: null, // {unread, unseen} from the socket's last `counts` frame
+  mutedEvents: new Set(),
 };
 
 // ---- HTTP ---------------------------------------------------------------------------------
@@ -74,6 +78,10 @@ function logOut(message) {
   $("#logout").hidden = true;
   $("#whoami").textContent = "";
   $("#login-error").textContent = message || "";
+  $("#inbox-toggle").hidden = true;
+  setInboxOpen(false);
+  state.counts = null;
+  renderCounts();
   setConnection("offline");
 }
 
@@ -82,9 +90,12 @@ function start() {
   $("#app").hidden = false;
   $("#logout").hidden = false;
   $("#whoami").textContent = state.username;
+  $("#inbox-toggle").hidden = false;
   connect();
-  loadSubscriptions().then(loadEvents);
-  loadHistory(true);
+  const preferences = loadPreferences().catch((error) => {
+    $("#preferences-error").textContent = error.message;
+  });
+  Promise.all([loadSubscriptions(), preferences]).then(loadEvents).catch(showEventsError);
 }
 
 // ---- WebSocket with automatic reconnection and missed-notification recovery ----------------
@@ -121,23 +132,37 @@ function connect() {
 }
 
 function handleFrame(message) {
-  if (message.type !== "notification") return; // acks, pongs and errors need no display
-  if (message.id && state.seen.has(message.id)) return;
+  if (message.type === "counts") {
+    state.counts = { unread: message.unread, unseen: message.unseen };
+    renderCounts();
+  } else if (message.type === "recovered") {
+    // An incomplete `since` replay (an unknown id, or more than the replay limit): history has the rest.
+    if (!message.complete) reloadHistoryIfOpen();
+  } else if (message.type === "notification") {
+    showNotification(message);
+  } // acks, pongs and errors need no display
+}
+
+function showNotification(message) {
+  if (message.id && state.shown.has(message.id)) return;
   if (message.id) {
-    state.seen.add(message.id);
+    state.shown.add(message.id);
     state.lastNotificationId = message.id;
     sessionStorage.setItem("lastNotificationId", message.id);
   }
   $("#live").prepend(notificationItem(message, false));
   $("#live-count").textContent = $("#live").children.length;
-  $("#history").prepend(notificationItem(message, true));
-  if (message.notification_type !== "event.updated") loadEvents();
+  if (inboxOpen() && !$("#archived-only").checked) {
+    $("#history").prepend(notificationItem(message, true));
+    $("#history-empty").hidden = true;
+  }
+  if (message.notification_type !== "event.updated") loadEvents().catch(showEventsError);
 }
 
-function notificationItem(notification, withReadButton) {
+function notificationItem(notification, inHistory) {
   const li = document.createElement("li");
   li.dataset.id = notification.id || "";
-  const unread = withReadButton && !notification.read;
+  const unread = inHistory && !notification.read;
   if (unread) li.classList.add("unread");
   const text = document.createElement("span");
   const kind = document.createElement("span");
@@ -149,32 +174,195 @@ function notificationItem(notification, withReadButton) {
   meta.className = "meta";
   meta.textContent = ` by ${notification.user} · ${new Date(notification.event.timestamp).toLocaleString()}`;
   text.append(kind, title, meta);
-  li.append(text);
-  if (unread && notification.id) {
-    const button = document.createElement("button");
-    button.className = "small secondary";
-    button.textContent = "Mark read";
-    button.onclick = async () => {
-      await api(`/api/notifications/${notification.id}/read/`, { method: "POST" });
-      li.classList.remove("unread");
-      button.remove();
-    };
-    li.append(button);
+  if (inHistory && !notification.seen) {
+    const fresh = document.createElement("span");
+    fresh.className = "new";
+    fresh.textContent = "new";
+    text.append(" ", fresh);
   }
+  li.append(text);
+  if (!inHistory || !notification.id) return li;
+  const actions = document.createElement("span");
+  actions.className = "actions";
+  if (unread) {
+    const read = document.createElement("button");
+    read.className = "small secondary read";
+    read.textContent = "Mark read";
+    read.setAttribute("aria-label", `Mark read: ${notification.event.title}`);
+    read.onclick = () => markRead(notification, li, read).catch(showInboxError);
+    actions.append(read);
+  }
+  const archived = Boolean(notification.archived);
+  const archive = document.createElement("button");
+  archive.className = "small secondary archive";
+  archive.textContent = archived ? "Unarchive" : "Archive";
+  archive.setAttribute("aria-label", `${archive.textContent}: ${notification.event.title}`);
+  archive.onclick = () => setArchived(notification, li, !archived).catch(showInboxError);
+  actions.append(archive);
+  li.append(actions);
   return li;
 }
 
-// ---- history ----------------------------------------------------------------------------
+// ---- counts (the badge) -----------------------------------------------------------------
+
+function renderCounts() {
+  const counts = $("#counts");
+  if (!state.counts) {
+    counts.replaceChildren();
+    document.title = "EventHub notifications";
+    return;
+  }
+  const { unread, unseen } = state.counts;
+  const badge = document.createElement("span");
+  badge.id = "unseen-count";
+  badge.className = `count ${unseen ? "unseen" : "none"}`;
+  badge.dataset.count = unseen;
+  badge.textContent = `${unseen} new`;
+  const rest = document.createElement("span");
+  rest.id = "unread-count";
+  rest.dataset.count = unread;
+  rest.textContent = `${unread} unread`;
+  counts.replaceChildren(badge, " ", rest);
+  document.title = unseen ? `(${unseen}) EventHub notifications` : "EventHub notifications";
+}
+
+// After a change in this tab the server sends new counts over the socket; without one open, ask for them.
+function afterInboxChange() {
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) return;
+  api("/api/notifications/counts/").then((counts) => {
+    state.counts = counts;
+    renderCounts();
+  }).catch(() => {});
+}
+
+// ---- the notifications panel: history, seen, archive ------------------------------------
+
+function inboxOpen() {
+  return $("#inbox-toggle").getAttribute("aria-expanded") === "true";
+}
+
+function setInboxOpen(open) {
+  $("#inbox-toggle").setAttribute("aria-expanded", String(open));
+  $("#inbox-panel").hidden = !open;
+  if (!open) $("#history").replaceChildren();
+}
+
+// Opening the panel shows history as it is (what is new marked so) and then marks everything so far seen.
+async function openInbox() {
+  setInboxOpen(true);
+  try {
+    await loadHistory(true);
+  } finally {
+    await api("/api/notifications/seen/", { method: "POST" });
+    afterInboxChange();
+  }
+}
+
+function reloadHistoryIfOpen() {
+  if (inboxOpen()) loadHistory(true).catch(showInboxError);
+}
+
+function historyUrl() {
+  const params = new URLSearchParams({ page_size: "20" });
+  if ($("#unread-only").checked) params.set("unread", "true");
+  if ($("#archived-only").checked) params.set("archived", "true");
+  return `/api/notifications/?${params}`;
+}
 
 async function loadHistory(reset) {
-  const unread = $("#unread-only").checked ? "&unread=true" : "";
-  const url = reset ? `/api/notifications/?page_size=20${unread}` : state.historyNext;
+  const url = reset ? historyUrl() : state.historyNext;
   if (!url) return;
+  const load = reset ? ++state.historyLoads : state.historyLoads;
   const page = await api(url);
+  if (load !== state.historyLoads || !inboxOpen()) return; // a newer reload (or a close) overtook this one
   if (reset) $("#history").replaceChildren();
   for (const item of page.results) $("#history").append(notificationItem(item, true));
   state.historyNext = page.next;
   $("#history-more").hidden = !page.next;
+  $("#history-empty").hidden = $("#history").children.length > 0;
+}
+
+async function markRead(notification, li, button) {
+  await api(`/api/notifications/${notification.id}/read/`, { method: "POST" });
+  li.classList.remove("unread");
+  moveFocusFrom(button, li);
+  button.remove();
+  afterInboxChange();
+}
+
+async function setArchived(notification, li, archived) {
+  const method = archived ? "POST" : "DELETE";
+  await api(`/api/notifications/${notification.id}/archive/`, { method });
+  moveFocusFrom(li.querySelector("button.archive"), li.nextElementSibling || li.previousElementSibling);
+  li.remove();
+  $("#history-empty").hidden = $("#history").children.length > 0;
+  $("#inbox-status").textContent = `${archived ? "Archived" : "Unarchived"}: ${notification.event.title}`;
+  afterInboxChange();
+}
+
+// A button that goes away hands keyboard focus on (to another button in `target`, else the panel's heading).
+function moveFocusFrom(button, target) {
+  if (document.activeElement !== button) return;
+  const next = target && [...target.querySelectorAll("button")].find((other) => other !== button);
+  if (next) next.focus();
+  else {
+    $("#inbox-title").tabIndex = -1;
+    $("#inbox-title").focus();
+  }
+}
+
+function showInboxError(error) {
+  $("#inbox-status").textContent = `Failed: ${error.message}`;
+}
+
+// ---- preferences and event mutes --------------------------------------------------------
+
+function showPreferences(preferences) {
+  const form = $("#preferences-form");
+  form.mute_created.checked = preferences.mute_created;
+  form.muted_creators.value = preferences.muted_creators.join(", ");
+  state.mutedEvents = new Set(preferences.muted_events);
+  showMutedEvents();
+}
+
+function showMutedEvents() {
+  const muted = state.mutedEvents.size;
+  $("#muted-events").textContent = muted
+    ? `${muted} event${muted === 1 ? "" : "s"} muted (Unmute in the events list).`
+    : "No muted events (Mute in the events list stops an event's updates).";
+}
+
+async function loadPreferences() {
+  showPreferences(await api("/api/notifications/preferences/"));
+}
+
+async function savePreferences(form) {
+  const creators = form.muted_creators.value.split(/[\s,]+/).filter(Boolean);
+  const saved = await api("/api/notifications/preferences/", {
+    method: "PUT",
+    body: { mute_created: form.mute_created.checked, muted_creators: [...new Set(creators)] },
+  });
+  showPreferences(saved);
+  $("#preferences-status").textContent = `Saved at ${new Date().toLocaleTimeString()}.`;
+}
+
+function muteButton(event) {
+  const muted = state.mutedEvents.has(event.id);
+  const button = document.createElement("button");
+  button.className = `small mute ${muted ? "secondary" : ""}`;
+  button.textContent = muted ? "Unmute" : "Mute";
+  button.title = muted ? "Show this event's updates again" : "Stop this event's update and deletion notifications";
+  button.setAttribute("aria-label", `${button.textContent} ${event.title}`);
+  button.onclick = () => toggleMute(event.id, muted).catch(showEventsError);
+  return button;
+}
+
+async function toggleMute(eventId, muted) {
+  await api(`/api/events/${eventId}/mute/`, { method: muted ? "DELETE" : "POST" });
+  if (muted) state.mutedEvents.delete(eventId);
+  else state.mutedEvents.add(eventId);
+  showMutedEvents();
+  await loadEvents();
 }
 
 // ---- events and subscriptions -------------------------------------------------------------
@@ -248,6 +436,7 @@ async function loadEvents() {
       remove.onclick = () => deleteEvent(event).catch(showEventsError);
       action.append(edit, " ", remove);
     }
+    action.append(" ", muteButton(event));
     row.append(action);
     body.append(row);
   }
@@ -357,11 +546,25 @@ $("#event-form").addEventListener("submit", (submit) => {
 $("#event-cancel").addEventListener("click", resetEventForm);
 resetEventForm();
 $("#refresh-events").addEventListener("click", () => loadEvents().catch(showEventsError));
-$("#unread-only").addEventListener("change", () => loadHistory(true));
-$("#history-more").addEventListener("click", () => loadHistory(false));
+$("#inbox-toggle").addEventListener("click", () => {
+  if (inboxOpen()) setInboxOpen(false);
+  else openInbox().catch(showInboxError);
+});
+$("#unread-only").addEventListener("change", () => loadHistory(true).catch(showInboxError));
+$("#archived-only").addEventListener("change", () => loadHistory(true).catch(showInboxError));
+$("#history-more").addEventListener("click", () => loadHistory(false).catch(showInboxError));
 $("#read-all").addEventListener("click", async () => {
-  await api("/api/notifications/read-all/", { method: "POST" });
-  await loadHistory(true);
+  await api("/api/notifications/read-all/", { method: "POST" }).catch(showInboxError);
+  afterInboxChange();
+  await loadHistory(true).catch(showInboxError);
+});
+$("#preferences-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  $("#preferences-error").textContent = "";
+  $("#preferences-status").textContent = "";
+  savePreferences(submit.target).catch((error) => {
+    $("#preferences-error").textContent = error.message;
+  });
 });
 
 if (state.token) start();

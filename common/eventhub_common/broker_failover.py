@@ -21,13 +21,9 @@ import aio_pika
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from yarl import URL
 
-from .topology import aio_pika_url, broker_urls
+from .topology import aio_pika_url, broker_urls, redacted
 
 logger = logging.getLogger(__name__)
-
-
-def _redacted(url: URL) -> str:
-    return str(url.with_password("******")) if url.password else str(url)
 
 
 class FailoverRobustConnection(aio_pika.RobustConnection):
@@ -48,7 +44,7 @@ class FailoverRobustConnection(aio_pika.RobustConnection):
             previous = self.url
             self.current = (self.current + 1) % len(self.urls)
             self.url = self.urls[self.current]
-            logger.info("no connection to RabbitMQ at %s; the next attempt goes to %s", _redacted(previous), _redacted(self.url))
+            logger.info("no connection to RabbitMQ at %s; the next attempt goes to %s", redacted(previous), redacted(self.url))
         await super()._on_connection_close(closing)
 
 
@@ -69,7 +65,7 @@ async def connect_robust_in_turn(
         except CONNECTION_EXCEPTIONS as exc:
             error = exc
             await connection.close()
-            logger.warning("RabbitMQ at %s not reachable (%s: %s)", _redacted(address), exc.__class__.__name__, exc)
+            logger.warning("RabbitMQ at %s not reachable (%s: %s)", redacted(address), exc.__class__.__name__, exc)
     raise error
 
 
@@ -87,5 +83,5 @@ async def connect_in_turn(
         except (*CONNECTION_EXCEPTIONS, TimeoutError) as exc:
             error = exc
             if len(addresses) > 1:
-                logger.warning("RabbitMQ at %s not reachable (%s: %s)", _redacted(URL(addresses[index])), exc.__class__.__name__, exc)
+                logger.warning("RabbitMQ at %s not reachable (%s: %s)", redacted(addresses[index]), exc.__class__.__name__, exc)
     raise error

@@ -13,6 +13,7 @@ never touch a running system's queues.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import pika
 
@@ -111,6 +112,14 @@ def broker_urls(value: str | Sequence[str]) -> list[str]:
     if not urls:
         raise ValueError("no broker address given")
     return urls
+
+
+def redacted(url: str) -> str:
+    """`url` with its password, if any, replaced by stars (for logs)."""
+    parts = urlsplit(str(url))
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":******@", 1))
+    return urlunsplit(parts)
 
 
 def amqp_urls_from_env() -> list[str]:

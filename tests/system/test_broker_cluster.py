@@ -8,13 +8,14 @@ every fifth step); each of two users has a socket on each notification node that
 `?since=` if it is closed. Then a node is lost for OUTAGE_SECONDS and comes back: first the node that
 leads the work queue is stopped with `rabbitmqctl stop_app` and started again with `start_app` (every
 client had connected to it: it is the first address, and a quorum queue's leader starts on the node its
-declaring client is on); then the node the clients failed over to is killed (SIGKILL of its Erlang VM)
-and started again.
+declaring client is on); then the node the relay failed over to (with the clients that went there) is
+killed (SIGKILL of its Erlang VM) and started again.
 
 Asserted each time: nothing answered 2xx is lost, nothing is stored or pushed twice, every socket gets
 every notification it is entitled to, no read is stale, no write is refused, no process exits (there is
 no supervisor here: a client that could not fail over would have to recover by itself), the lost node
-held the relay's and both consumers' connections, a new leader is elected within the outage when the
+held the relay's connection and the consumers' (both of them the first time; after a failover a
+consumer may have moved on one node further), a new leader is elected within the outage when the
 lost node led the queue, and the node rejoins the queue. Printed and appended to
 `broker-cluster-figures.json` in the system's log directory (measurements, not asserted): writes
 refused, how long until the CLI shows a new leader (~0.7 s a poll), the longest pause in deliveries to
@@ -139,8 +140,11 @@ def lose_a_node(cluster, system: RunningSystem, how: str, prefix: str) -> dict:
         lost = leader if how == "stop_app" else relay_on
         survivor = next(node for node in cluster.nodes if node.name != lost)
         on_lost = before[lost]
-        assert sum("outbox relay" in c for c in on_lost) == 1 and sum("consumer" in c for c in on_lost) == 2, (
-            f"the relay and both consumers should be connected to {lost}, the node to be lost: {before}"
+        # Every client starts on the first node, which leads the queue. After a failover a client that met
+        # an error on the next node (e.g. its channel restored mid-election) has moved on to the one after.
+        consumers_needed = 2 if how == "stop_app" else 1
+        assert sum("outbox relay" in c for c in on_lost) == 1 and sum("consumer" in c for c in on_lost) >= consumers_needed, (
+            f"the relay and {consumers_needed} consumer(s) should be connected to {lost}, the node to be lost: {before}"
         )
 
         stopped_at = time.monotonic()
@@ -243,7 +247,7 @@ def test_stopping_the_node_that_leads_the_work_queue_loses_nothing_and_duplicate
 
 
 def test_killing_the_node_the_clients_are_on_loses_nothing_and_duplicates_nothing(broker_cluster, clustered_system):
-    """A crash (SIGKILL of the Erlang VM) instead of a clean stop, of the node the clients failed over to:
-    their connections are cut rather than closed, what was unconfirmed or unacked is published or
+    """A crash (SIGKILL of the Erlang VM) instead of a clean stop, of the node the relay failed over to: the
+    connections there are cut rather than closed, what was unconfirmed or unacked is published or
     delivered again, and if the node led the queue a leader is elected without a hand-over."""
     lose_a_node(broker_cluster, clustered_system, "kill", "killed")

@@ -61,6 +61,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # Its own broker user in a deployment (manage_scripts/broker_definitions.py); else AMQP_URLS.
             "host": channel_layer_urls_from_env(),
+            # A (re)connection attempt (connect, handshake, queue, bindings) that takes longer is given up; next address.
+            "attempt_timeout": env_float("CHANNEL_LAYER_ATTEMPT_TIMEOUT_SECONDS", 10.0),
             "local_capacity": env_int("CHANNEL_LAYER_LOCAL_CAPACITY", 10_000),
             "remote_capacity": env_int("CHANNEL_LAYER_REMOTE_CAPACITY", 10_000),
             "expiry": env_int("CHANNEL_LAYER_EXPIRY_SECONDS", 300),

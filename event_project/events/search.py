@@ -1,18 +1,21 @@
 """Title search: case-insensitive word-prefix matching, answered from an index.
 
-A title is stored with every prefix of each of its lower-cased words
-(`title_prefixes`, capped at MAX_PREFIX characters). `?search=conf ber`
-matches events whose title has a word starting with "conf" and one starting
-with "ber", as equality matches on a multikey index: an index lookup on any
-MongoDB server, unlike `icontains` (a regex that reads every document).
+A title is stored with its distinct lower-cased words (`title_words`, one key
+each in a multikey index). `?search=conf ber` matches events whose title has a
+word starting with "conf" and one starting with "ber": each search word is a
+range on one element of the array (the `has_element_startswith` lookup,
+`{$elemMatch: {$gte: "conf", $lt: "cong"}}`), which MongoDB answers from the
+index, unlike `icontains` (a regex that reads every document). Until issue 22
+every prefix of every word was stored and indexed instead (about 12 keys for a
+two-word title), which made each create cost the database more as the
+collection grew (docs/performance.md, findings 37 and 38; decision 87).
 """
 
 import re
 
-import eventhub_common.mongo_lookups  # noqa: F401 - registers the `has_element` lookup
+import eventhub_common.mongo_lookups  # noqa: F401 - registers the `has_element_startswith` lookup
 
 WORD = re.compile(r"\w+", re.UNICODE)
-MAX_PREFIX = 30
 MAX_SEARCH_WORDS = 5
 
 
@@ -21,15 +24,11 @@ def words(text: str) -> list[str]:
     return list(dict.fromkeys(WORD.findall((text or "").lower())))
 
 
-def title_prefixes(title: str) -> list[str]:
-    """Every prefix (1..MAX_PREFIX characters) of every word of `title`."""
-    prefixes: dict[str, None] = {}
-    for word in words(title):
-        for end in range(1, min(len(word), MAX_PREFIX) + 1):
-            prefixes.setdefault(word[:end], None)
-    return list(prefixes)
+def title_words(title: str) -> list[str]:
+    """What a title is stored and indexed with: its distinct lower-cased words."""
+    return words(title)
 
 
 def search_prefixes(term: str) -> list[str]:
-    """The words of a search term as stored prefixes; empty when it has none."""
-    return [word[:MAX_PREFIX] for word in words(term)[:MAX_SEARCH_WORDS]]
+    """The words of a search term, each a prefix some title word must start with; empty when it has none."""
+    return words(term)[:MAX_SEARCH_WORDS]

@@ -47,7 +47,7 @@ def event_list(*, user, filters: dict):
         if not prefixes:
             return events.none()
         for prefix in prefixes:
-            events = events.filter(title_prefixes__has_element=prefix)
+            events = events.filter(title_words__has_element_startswith=prefix)
     if filters.get("near"):
         lon, lat = filters["near"]
         events = events.filter(coordinates__within_radius=(lon, lat, filters["radius"]))

@@ -36,7 +36,7 @@ def ensure_unchanged(event: Event, if_match: str | None) -> None:
 @transactional
 def event_create(*, user, data: dict) -> Event:
     event = Event(created_by=user, **data)
-    event.full_clean(exclude=["created_by", "title_prefixes"], validate_unique=False)
+    event.full_clean(exclude=["created_by", "title_words"], validate_unique=False)
     with acting_as(user):
         event.save()
     return event

@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from accounts.models import User  # noqa: E402
 from accounts.tokens import issue_tokens  # noqa: E402
 from events.models import Event  # noqa: E402
-from events.search import title_prefixes  # noqa: E402
+from events.search import title_words  # noqa: E402
 
 TAGS = ["python", "music", "sports", "art", "food", "tech", "science", "travel"]
 WORDS = ["conference", "meetup", "festival", "workshop", "concert", "summit", "market", "sprint"]
@@ -58,7 +58,7 @@ def main() -> None:
             start = now + timedelta(days=rng.uniform(1, 365))
             events.append(
                 Event(
-                    title=title, title_prefixes=title_prefixes(title), description="Seeded for the benchmark.",
+                    title=title, title_words=title_words(title), description="Seeded for the benchmark.",
                     location=city, start_time=start, end_time=start + timedelta(hours=3), created_by=user,
                     tags=rng.sample(TAGS, 2), status="scheduled", coordinates={"type": "Point", "coordinates": [lon, lat]},
                 )

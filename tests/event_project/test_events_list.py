@@ -115,6 +115,8 @@ def test_every_list_filter_is_served_by_an_index(user):
     collection = connection.get_collection(Event._meta.db_table)
     if _is_rust_secantus(connection):
         filters.remove({"near": (1.0, 1.0), "radius": 1000})  # docs/mongodb-compat.md, difference 5
+    elif _is_secantus(connection):
+        filters.remove({"search": "pyth"})  # `$elemMatch` scans on the Python server: docs/mongodb-compat.md, 3
     for query_filters in filters:
         queryset = event_list(user=user, filters=query_filters)
         match = queryset.query.get_compiler("default").build_query().match_mql
@@ -123,11 +125,12 @@ def test_every_list_filter_is_served_by_an_index(user):
 
 
 @pytest.mark.parametrize(
-    "query_filters", [{"status": "scheduled"}, {"tag": "x"}, {"start_after": BASE}, {"mine": True}, {"search": "pyth"}]
+    "query_filters", [{"status": "scheduled"}, {"tag": "x"}, {"start_after": BASE}, {"mine": True}]
 )
 def test_each_filter_has_an_index_that_also_gives_the_list_order(user, query_filters):
     """An index of the filter's equality fields followed by the page order, so that MongoDB walks a page
-    off the index and stops at its size, instead of sorting every matching event."""
+    off the index and stops at its size, instead of sorting every matching event. Not `search`: a search
+    word is a range on the title's words, so its page is sorted after the match (decision 87)."""
     from django.db import connection
 
     from events.models import Event
@@ -154,4 +157,9 @@ def _is_operator(condition) -> bool:
 def _is_rust_secantus(connection) -> bool:
     """The Rust SecantusDB server (the benchmark's MongoDB) reports a rustc build."""
     info = connection.connection.admin.command("buildInfo")
-    return "secantusVersion" in info and info.get("buildEnvironment", {}).get("cc") == "rustc"
+    return _is_secantus(connection) and info.get("buildEnvironment", {}).get("cc") == "rustc"
+
+
+def _is_secantus(connection) -> bool:
+    """Either SecantusDB server (the Python one, which the test command starts, or the Rust one)."""
+    return "secantusVersion" in connection.connection.admin.command("buildInfo")

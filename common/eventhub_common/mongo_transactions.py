@@ -8,6 +8,7 @@ SecantusDB). Code here uses `atomic` from this module only.
 
 import functools
 import logging
+import random
 import threading
 import time
 from contextlib import contextmanager
@@ -180,7 +181,7 @@ def transactional(func=None, *, attempts: int = 5):
                     if attempt == attempts or not is_transient_conflict(exc) or is_database_unavailable(exc):
                         raise  # (an unavailable database is labelled transient too, but is the caller's to wait for)
                     logger.info("retrying transaction %s after transient error (attempt %d)", fn.__name__, attempt)
-                    time.sleep(0.005 * attempt)
+                    time.sleep(random.uniform(0, min(0.005 * 2**attempt, 0.2)))  # jittered: contenders spread out
                 finally:
                     if _journal is not None and session_id is not None:
                         _journal.closed()

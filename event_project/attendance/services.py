@@ -50,6 +50,14 @@ def _next_version(event: Event) -> int:
     return event.attendance_version
 
 
+def _claim(event: Event) -> int:
+    """The event's next attendance version, written at once: a concurrent change of this event's attendance
+    conflicts on this first write and starts again before doing any other work."""
+    version = _next_version(event)
+    Event.objects.filter(pk=event.pk).update(attendance_version=version)
+    return version
+
+
 def _save_counts(event: Event) -> None:
     """Write the event's counters (the write that makes concurrent changes of its attendance conflict)."""
     Event.objects.filter(pk=event.pk).update(
@@ -68,7 +76,7 @@ def attend(*, event_id, user) -> tuple[AttendanceState, bool]:
         return state_of(existing), False
     if not is_open(event):
         raise Conflict("This event takes no new attendance (canceled, completed or started).", code="event_closed")
-    version = _next_version(event)
+    version = _claim(event)
     seat = event.max_attendees is None or event.attendee_count < event.max_attendees
     if seat:
         event.attendee_count += 1
@@ -90,8 +98,8 @@ def leave(*, event_id, user) -> bool:
     existing = attendance_of(event.pk, user)
     if existing is None:
         return False
+    version = _claim(event)
     Attendance.objects.filter(pk=existing.pk).delete()
-    version = _next_version(event)
     if existing.status == GOING:
         event.attendee_count -= 1
     else:

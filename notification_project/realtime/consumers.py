@@ -14,7 +14,8 @@ Notifications reach a socket from this process's node receiver (`node.py`), in
 number order, so the last one a client received is a complete `since` cursor.
 After any replay the socket sends `recovered` (when `since` was given) and the
 user's `counts`, and new counts whenever they change: it adds the notifications
-it delivers to the counts it last read, and reads them again when the user's
+it delivers to the counts it last read (sent once the node has pushed its
+notifications to every local socket: `send_counts_if_changed`), and reads them again when the user's
 read, seen or archived state changes anywhere (`counts.changed`). Broadcasts the
 user's preferences hide are not delivered (`preferences.changed` reloads them).
 """
@@ -130,6 +131,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.joined: set[str] = set()
         self.counts: inbox.Counts | None = None  # as last read; plus `added`, delivered after them
         self.added = 0
+        self.counts_due = False  # delivered notifications changed the counts since they were sent
         self.recent_seqs: deque[int] = deque(maxlen=RECENT_IDS)
         self.frames = FrameBudget(settings.WEBSOCKET_FRAMES_PER_SECOND, settings.WEBSOCKET_FRAME_BURST)
 
@@ -184,7 +186,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if self.replaying:
             self.held_back.append(message)
             return
-        await self._deliver(message["seq"], message["payload"], live=True)
+        await self._deliver(message["seq"], message["payload"], live=True, text=message.get("text"))
+
+    async def send_counts_if_changed(self):
+        """The counts, when notifications delivered since they were last sent changed them (the node calls
+        this once its notifications reached every local socket)."""
+        if self.counts_due:
+            self.counts_due = False
+            await self._send_counts()
 
     async def access_revoked(self, message):
         await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
@@ -193,7 +202,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         """Read the counts again (and send them): at connect, and when the user's read, seen or archived
         state changed on any node."""
         self.counts = await database_sync_to_async(inbox.counts)(self.user_id)
-        self.added = 0
+        self.added, self.counts_due = 0, False
         for seq in reversed(self.recent_seqs):  # delivered in number order: the newest are at the end
             if seq <= self.counts.as_of:
                 break
@@ -298,17 +307,21 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 return True
             seq = notifications[-1].seq
 
-    async def _deliver(self, seq: int, payload: dict, live: bool = False):
-        """Send a notification once; a live one (not replayed from history) counts toward delivery latency."""
+    async def _deliver(self, seq: int, payload: dict, live: bool = False, text: str | None = None):
+        """Send a notification once (`text`: the payload serialized already); a live one (not replayed from
+        history) counts toward delivery latency and, numbered after the counts last read, makes counts due."""
         if self.delivered.add(payload["id"]):
             self.recent_seqs.append(seq)
-            await self._send(payload)
+            if text is None:
+                await self._send(payload)
+            else:
+                await self.send(text_data=text)
             NOTIFICATIONS_PUSHED.inc()
             if live:
                 DELIVERY_SECONDS.observe(max(0.0, time.time() - _epoch(payload["event"]["timestamp"])))
                 if self.counts is not None and seq > self.counts.as_of:
                     self.added += 1
-                    await self._send_counts()
+                    self.counts_due = True
 
     async def _send_counts(self):
         """The counts last read plus the notifications delivered after them (numbered above their `as_of`)."""

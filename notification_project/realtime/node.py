@@ -27,6 +27,7 @@ last number it handed over.
 """
 
 import asyncio
+import json
 import logging
 import weakref
 
@@ -116,17 +117,21 @@ class Node:
                     if self._gap is None or self._gap.done():
                         self._gap = asyncio.create_task(self._fill_gap_after_wait(), name="node-gap")
                     return
+            served: dict = {}  # (ordered, once each)
             while self.next_seq in self.early:
                 current = self.early.pop(self.next_seq)
                 self.next_seq += 1
-                await self._hand_over(current)
+                served.update(dict.fromkeys(await self._hand_over(current)))
+            await self._send_counts(served)
 
-    async def _hand_over(self, message: dict) -> None:
+    async def _hand_over(self, message: dict) -> list:
+        """Push the notification to the local sockets it is for (serialized once for all of them); those sockets."""
         recipients = message.get("recipients")
         if recipients is None:
             sockets = list(self.members)
         else:
             sockets = [socket for user_id in recipients for socket in self.by_user.get(user_id, ())]
+        message["text"] = json.dumps(message["payload"], separators=(",", ":"))
         with continued(message.get("traceparent"), "websocket.push"):
             for consumer in sockets:
                 try:
@@ -134,6 +139,17 @@ class Node:
                 except Exception:  # noqa: BLE001 - one closed socket must not stop the others
                     logger.exception("push to one socket failed")
             logger.info("pushed notification %s to %d local sockets", message["payload"]["id"], len(sockets))
+        return sockets
+
+    @staticmethod
+    async def _send_counts(sockets) -> None:
+        """After the notifications of one hand-over reached every socket: each socket's new counts, once.
+        (Sent in the same pass, the counts frames would make every later socket's notification wait for them.)"""
+        for consumer in sockets:
+            try:
+                await consumer.send_counts_if_changed()
+            except Exception:  # noqa: BLE001
+                logger.exception("counts to one socket failed")
 
     def forget_numbers(self) -> None:
         """Read the next number from the database at the next join (tests: an emptied database numbers anew)."""

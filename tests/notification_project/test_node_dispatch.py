@@ -11,15 +11,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Socket:
     """Stands in for a NotificationConsumer: records what the node hands it."""
 
-    def __init__(self, user_id: str, fail: bool = False):
+    def __init__(self, user_id: str, fail: bool = False, log: list | None = None):
         self.user_id = user_id
         self.fail = fail
+        self.log = [] if log is None else log  # what it was handed, in order (shareable between sockets)
         self.received: list[dict] = []
+        self.counts_asked_after: list[int] = []  # how many notifications it had when asked for its counts
 
     async def notification_message(self, message):
         if self.fail:
             raise ConnectionError("socket already closed")
         self.received.append(message)
+        self.log.append((self.user_id, "notification"))
+
+    async def send_counts_if_changed(self):
+        self.counts_asked_after.append(len(self.received))
+        self.log.append((self.user_id, "counts"))
 
 
 async def until(condition, timeout: float = 5.0):
@@ -81,7 +88,21 @@ async def test_notifications_are_handed_over_in_number_order_whatever_order_they
         await node.arrived(_message(first + offset))
     await node.arrived(_message(first + 1))  # a redelivered message pushed again: dropped
     assert [m["seq"] for m in socket.received] == [first + n for n in range(5)]
+    # Counts are asked once per hand-over, after its notifications: #0-#2 together, #3, #4 together.
+    assert socket.counts_asked_after == [3, 5]
     node.leave(socket)
+
+
+async def test_counts_follow_a_notification_only_once_every_socket_has_it():
+    log = []
+    first_socket, second_socket = Socket("u1", log=log), Socket("u2", log=log)
+    node = await _started_node(first_socket, second_socket)
+    await node.arrived(_message(node.next_seq))
+    assert sorted(log[:2]) == [("u1", "notification"), ("u2", "notification")]
+    assert sorted(log[2:]) == [("u1", "counts"), ("u2", "counts")]
+    assert first_socket.received[0]["text"] == '{"id":"n%d","user":"ann"}' % (node.next_seq - 1)  # serialized once
+    for socket in (first_socket, second_socket):
+        node.leave(socket)
 
 
 async def test_a_push_lost_while_the_channel_layer_reconnects_reaches_the_open_socket_from_history(people):

@@ -40,7 +40,8 @@ WEBSOCKETS_OPEN = Gauge("eventhub_websockets_open", "WebSockets open on this pro
 NOTIFICATIONS_PUSHED = Counter("eventhub_notifications_pushed_total", "Notification frames sent to WebSockets.")
 DELIVERY_SECONDS = Histogram(
     "eventhub_notification_delivery_seconds",
-    "From the event change (its message's occurred_at, taken in the committing transaction) to the push on a socket.",
+    "From the event change (its message's occurred_at, taken in the committing transaction) to its push on "
+    "the last local socket it was for; once per notification and WebSocket process.",
     buckets=LATENCY_BUCKETS,
 )
 

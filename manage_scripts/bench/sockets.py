@@ -4,6 +4,11 @@ Each socket connects to `ws://.../ws/notifications/?token=<JWT>` as the
 browser client does and records `(notification_type, event id, receipt time)`
 for every `{"type": "notification"}` frame. Delivery latency is the receipt
 time minus the time the API call that caused it returned (same clock).
+
+A socket counts as open once it has its first `counts` frame: the server reads the
+user's counts after accepting, and a fan-out measured while those reads still run
+would charge them to the fan-out. A server that sends no counts frames (an older
+tree, a peer implementation) is waited for at most `READY_WAIT_SECONDS`.
 """
 
 import asyncio
@@ -14,6 +19,8 @@ from urllib.parse import urlencode
 
 import httpx
 import websockets
+
+READY_WAIT_SECONDS = 10.0
 
 
 class Fleet:
@@ -28,6 +35,7 @@ class Fleet:
         self.closed_early = 0
         # (notification_type, event id) -> receipt times, one per socket that got it
         self.receipts: dict[tuple[str, str], list[float]] = defaultdict(list)
+        self.ready: list[asyncio.Event] = []  # one per socket: its first counts frame came
 
     def __len__(self) -> int:
         return len(self.sockets)
@@ -45,18 +53,27 @@ class Fleet:
                 except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
                     self.connect_failures.append(f"{type(exc).__name__}: {exc}"[:200])
                     return
+                ready = asyncio.Event()
                 self.sockets.append(socket)
-                self.tasks.append(asyncio.create_task(self._read(socket)))
+                self.ready.append(ready)
+                self.tasks.append(asyncio.create_task(self._read(socket, ready)))
 
         await asyncio.gather(*(one(i) for i in range(len(self.sockets), size)))
+        waits = [asyncio.create_task(ready.wait()) for ready in self.ready if not ready.is_set()]
+        if waits:
+            await asyncio.wait(waits, timeout=READY_WAIT_SECONDS)
+            for wait in waits:
+                wait.cancel()
         return time.monotonic() - started
 
-    async def _read(self, socket) -> None:
+    async def _read(self, socket, ready: asyncio.Event) -> None:
         try:
             async for frame in socket:
                 at = time.time()
                 message = json.loads(frame)
-                if message.get("type") == "notification":
+                if message.get("type") == "counts":
+                    ready.set()
+                elif message.get("type") == "notification":
                     key = (message.get("notification_type", "?"), str((message.get("event") or {}).get("id")))
                     self.receipts[key].append(at)
         except websockets.ConnectionClosed:
@@ -75,6 +92,7 @@ class Fleet:
         await asyncio.gather(*(socket.close() for socket in self.sockets), return_exceptions=True)
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.sockets.clear()
+        self.ready.clear()
         self.tasks.clear()
 
 

@@ -24,7 +24,6 @@ import asyncio
 import json
 import time
 from collections import OrderedDict, deque
-from datetime import datetime
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -33,7 +32,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
 from eventhub_common.api_errors import Conflict
-from eventhub_common.metrics import DELIVERY_SECONDS, NOTIFICATIONS_PUSHED, WEBSOCKETS_OPEN
+from eventhub_common.metrics import NOTIFICATIONS_PUSHED, WEBSOCKETS_OPEN
 
 from core.exceptions import NotFound
 from notifications import inbox, selectors
@@ -45,7 +44,7 @@ from access.selectors import is_revoked
 
 from . import socket_slots
 from .groups import user_group
-from .node import this_node
+from .node import record_pushed, this_node
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
@@ -67,11 +66,6 @@ def token_from_scope(scope) -> tuple[str | None, str | None]:
         if protocol.count(".") == 2:  # a JWT among the offered protocols
             return protocol, BEARER_PROTOCOL if BEARER_PROTOCOL in offered else None
     return None, None
-
-
-def _epoch(timestamp: str) -> float:
-    """Seconds since the epoch of a message's `occurred_at` (`2027-01-01T10:00:00.000Z`)."""
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 class FrameBudget:
@@ -177,16 +171,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         else:
             await super().dispatch(message)
 
-    async def notification_message(self, message):
+    async def notification_message(self, message) -> bool:
+        """From the node: push the notification unless this user is not entitled or it is held back; whether
+        it was pushed now (the node keeps the push metrics, once per notification)."""
         recipients = message.get("recipients")
         if recipients is not None and self.user_id not in recipients:
-            return  # (the node hands a personal notification to its recipients' sockets only)
+            return False  # (the node hands a personal notification to its recipients' sockets only)
         if recipients is None and self.hidden and self._hides(message["seq"], message["payload"]["user"]):
-            return
+            return False
         if self.replaying:
             self.held_back.append(message)
-            return
-        await self._deliver(message["seq"], message["payload"], live=True, text=message.get("text"))
+            return False
+        return await self._deliver(message["seq"], message["payload"], live=True, text=message.get("text"))
 
     async def send_counts_if_changed(self):
         """The counts, when notifications delivered since they were last sent changed them (the node calls
@@ -287,7 +283,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.replaying = False
             held, self.held_back = sorted(self.held_back, key=lambda m: m["seq"]), []
             for message in held:
-                await self._deliver(message["seq"], message["payload"], live=True)
+                if await self._deliver(message["seq"], message["payload"], live=True):
+                    record_pushed(message["payload"], 1)
 
     async def _replay_after(self, seq: int, limit: int | None = None) -> bool:
         """Send every notification of this user numbered above `seq`, oldest first, in batches; with `limit`,
@@ -301,27 +298,27 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                     await self._send({"type": "replay_truncated", "replayed": sent, "last_id": last_id})
                     return False
                 payload = notification_payload(notification)
-                await self._deliver(notification.seq, payload)
+                if await self._deliver(notification.seq, payload):
+                    NOTIFICATIONS_PUSHED.inc()
                 sent, last_id = sent + 1, payload["id"]
             if len(notifications) < self.replay_batch:
                 return True
             seq = notifications[-1].seq
 
-    async def _deliver(self, seq: int, payload: dict, live: bool = False, text: str | None = None):
-        """Send a notification once (`text`: the payload serialized already); a live one (not replayed from
-        history) counts toward delivery latency and, numbered after the counts last read, makes counts due."""
-        if self.delivered.add(payload["id"]):
-            self.recent_seqs.append(seq)
-            if text is None:
-                await self._send(payload)
-            else:
-                await self.send(text_data=text)
-            NOTIFICATIONS_PUSHED.inc()
-            if live:
-                DELIVERY_SECONDS.observe(max(0.0, time.time() - _epoch(payload["event"]["timestamp"])))
-                if self.counts is not None and seq > self.counts.as_of:
-                    self.added += 1
-                    self.counts_due = True
+    async def _deliver(self, seq: int, payload: dict, live: bool = False, text: str | None = None) -> bool:
+        """Send a notification once (`text`: the payload serialized already); whether it was sent. A live one
+        (not replayed from history) numbered after the counts last read makes counts due."""
+        if not self.delivered.add(payload["id"]):
+            return False
+        self.recent_seqs.append(seq)
+        if text is None:
+            await self._send(payload)
+        else:
+            await self.send(text_data=text)
+        if live and self.counts is not None and seq > self.counts.as_of:
+            self.added += 1
+            self.counts_due = True
+        return True
 
     async def _send_counts(self):
         """The counts last read plus the notifications delivered after them (numbered above their `as_of`)."""

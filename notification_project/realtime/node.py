@@ -29,12 +29,15 @@ last number it handed over.
 import asyncio
 import json
 import logging
+import time
 import weakref
+from datetime import datetime
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from eventhub_common.metrics import DELIVERY_SECONDS, NOTIFICATIONS_PUSHED
 from eventhub_common.tracing import continued
 
 from notifications import selectors
@@ -132,13 +135,15 @@ class Node:
         else:
             sockets = [socket for user_id in recipients for socket in self.by_user.get(user_id, ())]
         message["text"] = json.dumps(message["payload"], separators=(",", ":"))
+        pushed = 0
         with continued(message.get("traceparent"), "websocket.push"):
             for consumer in sockets:
                 try:
-                    await consumer.notification_message(message)
+                    pushed += bool(await consumer.notification_message(message))
                 except Exception:  # noqa: BLE001 - one closed socket must not stop the others
                     logger.exception("push to one socket failed")
-            logger.info("pushed notification %s to %d local sockets", message["payload"]["id"], len(sockets))
+            logger.info("pushed notification %s to %d local sockets", message["payload"]["id"], pushed)
+        record_pushed(message["payload"], pushed)
         return sockets
 
     @staticmethod
@@ -204,6 +209,20 @@ class Node:
 
 
 _nodes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Node]" = weakref.WeakKeyDictionary()
+
+
+def record_pushed(payload: dict, sockets: int) -> None:
+    """Metrics of one notification pushed to `sockets` sockets: the frames, and its delivery latency once, as
+    of its last socket. (Observed per socket, the histogram's shared-memory writes were a fifth of the CPU of
+    a fan-out.)"""
+    if sockets:
+        NOTIFICATIONS_PUSHED.inc(sockets)
+        DELIVERY_SECONDS.observe(max(0.0, time.time() - _epoch(payload["event"]["timestamp"])))
+
+
+def _epoch(timestamp: str) -> float:
+    """Seconds since the epoch of a message's `occurred_at` (`2027-01-01T10:00:00.000Z`)."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 def this_node() -> Node:

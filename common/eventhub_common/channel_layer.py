@@ -125,6 +125,13 @@ class FailoverRabbitmqChannelLayer(RabbitmqChannelLayer):
             if isinstance(outcome, BaseException):
                 raise outcome
 
+    def reconnect(self) -> None:
+        """Drop the current connection: the loop connects again and declares the queue and bindings anew
+        (the node does this when pushes stopped with no error)."""
+        if self._carehare_connection.done() and not self._carehare_connection.cancelled():
+            if self._carehare_connection.exception() is None:
+                abort(self._carehare_connection.result())
+
     async def close(self) -> None:
         """Upstream's, except that a layer not connected now stops trying at once (upstream waits for its
         loop, here up to an attempt's timeout)."""

@@ -64,6 +64,7 @@ class Node:
         self._task: asyncio.Task | None = None
         self._watch: asyncio.Task | None = None
         self._gap: asyncio.Task | None = None
+        self._silence: asyncio.Task | None = None
 
     async def join(self, consumer) -> None:
         self.members.add(consumer)
@@ -83,6 +84,8 @@ class Node:
                 self._task = asyncio.create_task(self._receive(layer, channel), name="node-receive")
             if self._watch is None or self._watch.done():
                 self._watch = asyncio.create_task(self._recover_after_reconnects(get_channel_layer()), name="layer-watch")
+            if self._silence is None or self._silence.done():
+                self._silence = asyncio.create_task(self._watch_for_silence(get_channel_layer()), name="silence-watch")
 
     def leave(self, consumer) -> None:
         self.members.discard(consumer)
@@ -206,6 +209,36 @@ class Node:
                     await asyncio.sleep(settings.WEBSOCKET_GAP_WAIT_SECONDS)
         except (StopConsumer, asyncio.CancelledError):
             return  # the layer is shutting down
+
+
+    async def _watch_for_silence(self, layer) -> None:
+        """Pushes that stop with no error: once, a WebSocket process whose layer reconnected 40 ms after its
+        RabbitMQ node was killed (before the cluster had dropped that node's queue) got no push again. Every
+        WEBSOCKET_SILENCE_CHECK_SECONDS the node compares the newest stored number with the next it hands
+        over; behind at two checks in a row with nothing handed over between them, it reads the rest from
+        history and makes the layer connect again (its queue and bindings declared anew)."""
+        stuck_at = None
+        try:
+            while True:
+                await asyncio.sleep(settings.WEBSOCKET_SILENCE_CHECK_SECONDS)
+                try:
+                    latest = await database_sync_to_async(selectors.latest_seq)()
+                except Exception:  # noqa: BLE001 - the database is away; the next check tries again
+                    continue
+                if self.next_seq is None or latest < self.next_seq:
+                    stuck_at = None
+                elif stuck_at != self.next_seq:
+                    stuck_at = self.next_seq  # behind now; a push may be on its way
+                else:
+                    logger.warning(
+                        "no push for #%d to #%d in %g s: reading them from history and reconnecting the channel layer",
+                        self.next_seq, latest, settings.WEBSOCKET_SILENCE_CHECK_SECONDS,
+                    )
+                    stuck_at = None
+                    if await self.catch_up(until=latest) and hasattr(layer, "reconnect"):
+                        layer.reconnect()
+        except (StopConsumer, asyncio.CancelledError):
+            return
 
 
 _nodes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Node]" = weakref.WeakKeyDictionary()

@@ -159,3 +159,22 @@ async def test_a_notification_whose_push_never_came_is_read_from_history_before_
     first, second = await notifications(socket, 2, timeout=10)
     assert (first["event"]["title"], second["event"]["title"]) == ("never pushed", "pushed")
     await socket.disconnect()
+
+
+async def test_a_node_that_gets_no_push_reads_what_history_has_after_two_checks(people, settings):
+    """Pushes that stop with no error (a binding lost while a broker node died): the node sees history ahead
+    of it at two checks in a row, reads the rest from there and reconnects its layer."""
+    from bson import ObjectId
+    from channels.db import database_sync_to_async
+
+    from notifications.processing import store_notification
+
+    from .helpers import connect, event_message, notifications
+
+    settings.WEBSOCKET_SILENCE_CHECK_SECONDS = 0.2
+    ann, ben = people["ann"], people["ben"]
+    socket = await connect(ben)
+    await database_sync_to_async(store_notification)(event_message("event.created", str(ObjectId()), ann, title="no push"))
+    (recovered,) = await notifications(socket, 1, timeout=10)
+    assert recovered["event"]["title"] == "no push"
+    await socket.disconnect()

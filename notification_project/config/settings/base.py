@@ -91,6 +91,7 @@ WEBSOCKET_REPLAY_LIMIT = env_int("WEBSOCKET_REPLAY_LIMIT", 1000)  # notification
 # A notification that arrives before a lower-numbered one waits this long for it, then the node reads the
 # missing ones from history (realtime/node.py).
 WEBSOCKET_GAP_WAIT_SECONDS = env_float("WEBSOCKET_GAP_WAIT_SECONDS", 0.25)
+WEBSOCKET_SILENCE_CHECK_SECONDS = env_float("WEBSOCKET_SILENCE_CHECK_SECONDS", 2.0)
 WEBSOCKET_SOCKETS_PER_USER = env_int("WEBSOCKET_SOCKETS_PER_USER", 20)  # open at once, every node; more: close 4029
 # Browser origins allowed besides this service's own hosts (ALLOWED_HOSTS); clients that send no Origin pass.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])

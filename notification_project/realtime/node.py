@@ -128,7 +128,7 @@ class Node:
                 current = self.early.pop(self.next_seq)
                 self.next_seq += 1
                 served.update(dict.fromkeys(await self._hand_over(current)))
-            await self._send_counts(served)
+            await self._send_due_counts(served)
 
     async def _hand_over(self, message: dict) -> list:
         """Push the notification to the local sockets it is for (serialized once for all of them); those sockets."""
@@ -142,7 +142,8 @@ class Node:
         with continued(message.get("traceparent"), "websocket.push"):
             for consumer in sockets:
                 try:
-                    pushed += bool(await consumer.notification_message(message))
+                    if await consumer.notification_message(message):
+                        pushed += 1
                 except Exception:  # noqa: BLE001 - one closed socket must not stop the others
                     logger.exception("push to one socket failed")
             logger.info("pushed notification %s to %d local sockets", message["payload"]["id"], pushed)
@@ -150,7 +151,7 @@ class Node:
         return sockets
 
     @staticmethod
-    async def _send_counts(sockets) -> None:
+    async def _send_due_counts(sockets) -> None:
         """After the notifications of one hand-over reached every socket: each socket's new counts, once.
         (Sent in the same pass, the counts frames would make every later socket's notification wait for them.)"""
         for consumer in sockets:

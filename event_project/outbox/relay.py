@@ -14,10 +14,10 @@ How it keeps its promises:
   relay retries with capped exponential backoff; records wait in the outbox.
 - **Several relays.** Only the holder of a lease (a document in MongoDB,
   renewed every few seconds and while draining) publishes; the others wait to
-  take over. Each takeover increments the lease's fencing token, and a relay
-  marks records sent in one transaction with a write to the lease that matches
-  only its own owner and token, so a relay that lost the lease (stalled past
-  its expiry, say) can mark nothing, and stops at its next batch: what it
+  take over. Each takeover increments the lease's fencing token, and before
+  marking a batch sent a relay renews the lease with a write that matches only
+  its own owner and token, so a relay that lost the lease (stalled past its
+  expiry, say) stops at its next batch: what it
   published in the batch it had in hand is the only overlap with the new
   holder, which starts from the first record not marked. The lease also stores
   the change stream's resume token, so a new holder resumes where the last one
@@ -224,15 +224,17 @@ class OutboxRelay:
         return len(confirmed)
 
     def _mark_sent(self, ids: list) -> None:
-        """Mark the records sent and renew the lease in one transaction, fenced by the lease's token."""
-        now = datetime.now(UTC)
-        with self.outbox.database.client.start_session() as session, session.start_transaction():
-            self._renew_lease(session=session)
-            self.outbox.update_many(
-                {"_id": {"$in": ids}, "status": OutboxStatus.PENDING},
-                {"$set": {"status": OutboxStatus.SENT, "sent_at": now}},
-                session=session,
-            )
+        """Renew the lease, fenced by its token (raises `LeaseLost`), then mark the records sent.
+
+        Two single-document-atomic writes, not a transaction: a relay killed inside a transaction would leave
+        the lease document write-locked until the server expires the transaction (60 s on mongod), and every
+        successor would wait that long to take over (decision 90).
+        """
+        self._renew_lease()
+        self.outbox.update_many(
+            {"_id": {"$in": ids}, "status": OutboxStatus.PENDING},
+            {"$set": {"status": OutboxStatus.SENT, "sent_at": datetime.now(UTC)}},
+        )
         self._last_renew = time.monotonic()
         self.published_count += len(ids)
         logger.debug("published %d message(s)", len(ids))
@@ -276,12 +278,12 @@ class OutboxRelay:
             self.publisher.keep_alive()
             self._last_renew = now
 
-    def _renew_lease(self, resume_token=None, session=None) -> None:
+    def _renew_lease(self, resume_token=None) -> None:
         now = datetime.now(UTC)
         update = {"expires_at": now + timedelta(seconds=self.settings.lease_seconds)}
         if resume_token is not None:
             update["resume_token"] = resume_token
-        result = self.leases.update_one(self._own_lease, {"$set": update}, session=session)
+        result = self.leases.update_one(self._own_lease, {"$set": update})
         if result.matched_count == 0:
             raise LeaseLost()
 

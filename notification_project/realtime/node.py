@@ -211,7 +211,6 @@ class Node:
         except (StopConsumer, asyncio.CancelledError):
             return  # the layer is shutting down
 
-
     async def _watch_for_silence(self, layer) -> None:
         """Pushes that stop with no error: once, a WebSocket process whose layer reconnected 40 ms after its
         RabbitMQ node was killed (before the cluster had dropped that node's queue) got no push again. Every

@@ -56,6 +56,10 @@ class BenchSystem:
         return f"http://127.0.0.1:{self.ports.event_api}"
 
     @property
+    def notification_api(self) -> str:
+        return f"http://127.0.0.1:{self.ports.notifications}"
+
+    @property
     def websocket(self) -> str:
         return f"ws://127.0.0.1:{self.ports.notifications}/ws/notifications/"
 

@@ -12,6 +12,9 @@
 4. The databases' sizes before and after; `--preload-events` and
    `--preload-notifications` make them large first (events through the seed,
    notifications and their registry entries inserted directly).
+5. `GET /api/notifications/counts/` read back to back after the phases: the
+   badge's cost with the history as large as the run left it (counts are kept,
+   so it should not grow with the history).
 """
 
 import random
@@ -20,6 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pymongo
 from bson import Int64, ObjectId
 
@@ -113,6 +117,21 @@ async def phase(name: str, stage: Stage, *, fleet: Fleet, system, seed_path: Pat
     return result
 
 
+async def counts_reads(system, tokens: list[str], reads: int = 300) -> dict:
+    """Latency of `reads` sequential counts reads, each by the next seeded user, after a few to warm up."""
+    latencies = []
+    async with httpx.AsyncClient(base_url=system.notification_api, timeout=10) as client:
+        for n in range(reads + 20):
+            started = time.perf_counter()
+            response = await client.get("/api/notifications/counts/", headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+            response.raise_for_status()
+            if n >= 20:
+                latencies.append(time.perf_counter() - started)
+    result = percentiles(latencies)
+    print(f"  counts reads: {result['count']} one after another, p50/p95 {result['p50_ms']}/{result['p95_ms']} ms", flush=True)
+    return result
+
+
 async def run(args, system, seed_path: Path, tokens: list[str], out: Path) -> dict:
     databases = [system.env["EVENT_DB_NAME"], system.env["NOTIFICATION_DB_NAME"]]
     results = {"sizes_before": database_sizes(system.env["MONGODB_URI"], databases)}
@@ -127,6 +146,7 @@ async def run(args, system, seed_path: Path, tokens: list[str], out: Path) -> di
     fixed = Stage("writes-fixed", args.fixed_rate, int(max(10, args.fixed_rate)), args.fixed_seconds, CREATE_ONLY)
     results["fixed"] = await phase("fixed", fixed, fleet=fleet, system=system, seed_path=seed_path, out=out, profile=args.profile)
     await fleet.close()
+    results["counts_reads"] = await counts_reads(system, tokens)
     results["sizes_after"] = database_sizes(system.env["MONGODB_URI"], databases)
     for name, sizes in results["sizes_after"].items():
         shown = {key: value for key, value in sizes.items() if key in MAIN_COLLECTIONS}

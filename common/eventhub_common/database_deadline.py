@@ -8,7 +8,12 @@ handler (`api_errors`); other views (the admin) from `process_exception` here.
 
 A write that times out may still have committed (as with any timeout); the client learns only that the
 outcome is unknown.
+
+Database work that is not a request (a WebSocket's handlers, the WebSocket node's checks) gets the same
+bound call by call from `within_request_deadline`.
 """
+
+import functools
 
 import pymongo
 from django.conf import settings
@@ -36,3 +41,18 @@ class DatabaseDeadline(SyncAndAsyncMiddleware):
         response = JsonResponse(error_body(503, unavailable.default_code, str(unavailable.detail)), status=503)
         response["Retry-After"] = str(unavailable.retry_after)
         return response
+
+
+def within_request_deadline(func):
+    """`func`, with every MongoDB operation of one call sharing one DATABASE_REQUEST_TIMEOUT_SECONDS deadline.
+
+    Set inside the call (the thread that runs it), not around an `await`: a task created meanwhile would
+    inherit the deadline (`pymongo.timeout` is a context variable) and find it expired later.
+    """
+
+    @functools.wraps(func)
+    def bounded(*args, **kwargs):
+        with pymongo.timeout(settings.DATABASE_REQUEST_TIMEOUT_SECONDS):
+            return func(*args, **kwargs)
+
+    return bounded

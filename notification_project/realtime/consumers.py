@@ -18,21 +18,27 @@ it delivers to the counts it last read (sent once the node has pushed its
 notifications to every local socket: `send_counts_if_changed`), and reads them again when the user's
 read, seen or archived state changes anywhere (`counts.changed`). Broadcasts the
 user's preferences hide are not delivered (`preferences.changed` reloads them).
+
+Each database call is bounded like a request (DATABASE_REQUEST_TIMEOUT_SECONDS, `database.in_database`).
+When MongoDB does not answer in time, a connect is accepted and closed with 1013 (try again later), a
+subscribe or unsubscribe is answered with a `database_unavailable` error frame, and a reload of counts
+or preferences keeps what the socket has (logged).
 """
 
 import asyncio
 import json
+import logging
 import time
 from collections import OrderedDict, deque
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from eventhub_common.access_tokens import InvalidAccessToken, verify_access_token
 from eventhub_common.api_errors import Conflict
 from eventhub_common.metrics import NOTIFICATIONS_PUSHED, WEBSOCKETS_OPEN
+from eventhub_common.mongo_transactions import is_database_unavailable
 
 from core.exceptions import NotFound
 from notifications import inbox, selectors
@@ -43,14 +49,18 @@ from subscriptions import services as subscriptions
 from access.selectors import is_revoked
 
 from . import socket_slots
+from .database import in_database
 from .groups import user_group
 from .node import record_pushed, this_node
+
+logger = logging.getLogger(__name__)
 
 TOKEN_EXPIRED_CLOSE_CODE = 4001
 ACCESS_REVOKED_CLOSE_CODE = 4003  # the user was deactivated or deleted (a `user.*` message)
 TOO_MANY_SOCKETS_CLOSE_CODE = 4029  # the user already has WEBSOCKET_SOCKETS_PER_USER sockets open
 POLICY_VIOLATION_CLOSE_CODE = 1008  # more client frames than the limit allows
 TOO_BIG_CLOSE_CODE = 1009  # a client frame over WEBSOCKET_MAX_FRAME_BYTES
+TRY_AGAIN_LATER_CLOSE_CODE = 1013  # MongoDB did not answer a connect's reads in time
 RECENT_IDS = 5000
 BEARER_PROTOCOL = "bearer"  # offered beside a token sent as a subprotocol; the one the answer selects
 
@@ -137,7 +147,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         since_seq, self.hidden = await self._connection_state(since)
         await this_node().join(self)  # every notification reaches this process's sockets through it
         # Checked once in the user's group, so a revocation that lands meanwhile closes the socket instead.
-        if await database_sync_to_async(is_revoked)(self.user_id):
+        if await in_database(is_revoked)(self.user_id):
             await self.close()
             return
         await self.accept(subprotocol)
@@ -168,8 +178,22 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         # fanning one notification out to thousands of sockets (docs/performance.md, finding 9).
         if message["type"] == "notification.message":
             await self.notification_message(message)
-        else:
+            return
+        try:
             await super().dispatch(message)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            await self._database_did_not_answer(message["type"], exc)
+
+    async def _database_did_not_answer(self, message_type: str, exc: Exception):
+        logger.warning("MongoDB did not answer a socket's %s (%s: %s)", message_type, exc.__class__.__name__, exc)
+        if message_type == "websocket.connect":
+            if not hasattr(self, "expiry"):  # not accepted yet: accepted only so that the close code reaches the client
+                await self.accept(token_from_scope(self.scope)[1])
+            await self.close(code=TRY_AGAIN_LATER_CLOSE_CODE)
+        elif message_type == "websocket.receive":
+            await self._error("database_unavailable", "The database did not answer in time; retry shortly.")
 
     async def notification_message(self, message) -> bool:
         """From the node: push the notification unless this user is not entitled or it is held back; whether
@@ -197,7 +221,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def counts_changed(self, message=None):
         """Read the counts again (and send them): at connect, and when the user's read, seen or archived
         state changed on any node."""
-        self.counts = await database_sync_to_async(inbox.counts)(self.user_id)
+        self.counts = await in_database(inbox.counts)(self.user_id)
         self.added, self.counts_due = 0, False
         for seq in reversed(self.recent_seqs):  # delivered in number order: the newest are at the end
             if seq <= self.counts.as_of:
@@ -206,7 +230,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self._send_counts()
 
     async def preferences_changed(self, message):
-        self.hidden = (await database_sync_to_async(preference_of)(self.user_id)).hidden
+        self.hidden = (await in_database(preference_of)(self.user_id)).hidden
 
     # -- from the client ----------------------------------------------------------------------
 
@@ -240,9 +264,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         try:
             if action == "subscribe":
-                _, created = await database_sync_to_async(subscriptions.subscribe)(self.user_id, event_id)
+                _, created = await in_database(subscriptions.subscribe)(self.user_id, event_id)
             else:
-                created = await database_sync_to_async(subscriptions.unsubscribe)(self.user_id, event_id)
+                created = await in_database(subscriptions.unsubscribe)(self.user_id, event_id)
         except NotFound as exc:
             await self._error("unknown_event", str(exc.detail), action=action, event_id=event_id)
             return
@@ -253,7 +277,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    @database_sync_to_async
+    @in_database
     def _connection_state(self, since) -> tuple[int | None, list[dict]]:
         """(the number of the `since` notification, None when unknown; the broadcasts the user hides)."""
         since_seq = None
@@ -292,7 +316,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         False: not complete)."""
         sent, last_id = 0, None
         while True:
-            notifications = await database_sync_to_async(selectors.after)(self.user_id, seq, self.replay_batch)
+            notifications = await in_database(selectors.after)(self.user_id, seq, self.replay_batch)
             for notification in notifications:
                 if sent == limit:
                     await self._send({"type": "replay_truncated", "replayed": sent, "last_id": last_id})

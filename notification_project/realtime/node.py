@@ -33,7 +33,6 @@ import time
 import weakref
 from datetime import datetime
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -42,6 +41,7 @@ from eventhub_common.tracing import continued
 
 from notifications import selectors
 
+from .database import in_database
 from .groups import NODES_GROUP
 from .push import push_message
 
@@ -79,7 +79,7 @@ class Node:
             if self.next_seq is None:
                 # Everything numbered up to here was committed before this node listened: a socket's own
                 # `since` replay has it; pushes of it still on their way are dropped as old.
-                self.next_seq = await database_sync_to_async(selectors.latest_seq)() + 1
+                self.next_seq = await in_database(selectors.latest_seq)() + 1
             if starting:
                 self._task = asyncio.create_task(self._receive(layer, channel), name="node-receive")
             if self._watch is None or self._watch.done():
@@ -176,7 +176,7 @@ class Node:
         """Hand over from history what is missing after the last number handed over (up to `until`, else up
         to the newest), then what waited for it; whether the database answered."""
         try:
-            missing = await database_sync_to_async(selectors.numbered)(self.next_seq, until)
+            missing = await in_database(selectors.numbered)(self.next_seq, until)
         except Exception:  # noqa: BLE001 - the database is away: the caller tries again
             logger.warning("could not read missing notifications from history", exc_info=True)
             return False
@@ -222,7 +222,7 @@ class Node:
             while True:
                 await asyncio.sleep(settings.WEBSOCKET_SILENCE_CHECK_SECONDS)
                 try:
-                    latest = await database_sync_to_async(selectors.latest_seq)()
+                    latest = await in_database(selectors.latest_seq)()
                 except Exception:  # noqa: BLE001 - the database is away; the next check tries again
                     continue
                 if self.next_seq is None or latest < self.next_seq:

@@ -86,7 +86,7 @@ async def test_a_connection_lost_while_a_message_is_stored_costs_a_redelivery_no
         broker.close()
 
 
-async def test_a_stalled_database_holds_the_message_without_counting_it_as_a_failed_delivery():
+async def test_a_stalled_database_holds_the_message_without_counting_it_as_a_failed_delivery(settings):
     from channels.layers import get_channel_layer
 
     from notifications.worker import EventConsumerWorker
@@ -94,6 +94,9 @@ async def test_a_stalled_database_holds_the_message_without_counting_it_as_a_fai
     server = server_process(os.environ["MONGODB_URI"])
     if server is None:
         pytest.skip("MONGODB_URI is not the test command's embedded server")
+    # The worker shares the thread of Channels' database work with this process's WebSocket node (in the
+    # tests, not in production): the node's checks during the stall must be bounded too, to a short deadline.
+    settings.DATABASE_REQUEST_TIMEOUT_SECONDS = 0.5
     topology = fault_topology("stall", delivery_limit=2)  # two counted failures would dead-letter it
     broker = Broker(topology)
     worker = EventConsumerWorker(

@@ -113,10 +113,7 @@ function connect() {
   setConnection("connecting");
   const socket = new WebSocket(`${WS_URL}?${params}`);
   state.socket = socket;
-  socket.onopen = () => {
-    state.reconnectDelay = 500;
-    setConnection("online");
-  };
+  socket.onopen = () => setConnection("online");
   socket.onmessage = (frame) => handleFrame(JSON.parse(frame.data));
   socket.onclose = (event) => {
     if (state.socket !== socket) return;
@@ -133,6 +130,7 @@ function connect() {
 
 function handleFrame(message) {
   if (message.type === "counts") {
+    state.reconnectDelay = 500; // set up (a socket closed at once, 1013 say, keeps backing off)
     state.counts = { unread: message.unread, unseen: message.unseen };
     renderCounts();
   } else if (message.type === "recovered") {

@@ -43,16 +43,21 @@ class DatabaseDeadline(SyncAndAsyncMiddleware):
         return response
 
 
-def within_request_deadline(func):
-    """`func`, with every MongoDB operation of one call sharing one DATABASE_REQUEST_TIMEOUT_SECONDS deadline.
+def within_deadline(seconds: float, func, *args, **kwargs):
+    """`func(*args, **kwargs)` with every MongoDB operation it makes sharing one deadline of `seconds`.
 
-    Set inside the call (the thread that runs it), not around an `await`: a task created meanwhile would
+    Called inside the thread that runs `func`, not around an `await`: a task created meanwhile would
     inherit the deadline (`pymongo.timeout` is a context variable) and find it expired later.
     """
+    with pymongo.timeout(seconds):
+        return func(*args, **kwargs)
+
+
+def within_request_deadline(func):
+    """`func`, each call within DATABASE_REQUEST_TIMEOUT_SECONDS (read at the call)."""
 
     @functools.wraps(func)
     def bounded(*args, **kwargs):
-        with pymongo.timeout(settings.DATABASE_REQUEST_TIMEOUT_SECONDS):
-            return func(*args, **kwargs)
+        return within_deadline(settings.DATABASE_REQUEST_TIMEOUT_SECONDS, func, *args, **kwargs)
 
     return bounded

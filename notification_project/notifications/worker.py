@@ -33,9 +33,9 @@ import random
 
 import aio_pika
 import aiormq
-import pymongo
 from asgiref.sync import sync_to_async
 from eventhub_common.broker_failover import connect_robust_in_turn
+from eventhub_common.database_deadline import within_deadline
 from eventhub_common.heartbeat import Heartbeat
 from eventhub_common.messages import USER_MESSAGE_TYPES, InvalidMessage, decode_message
 from eventhub_common.metrics import CONSUMER_MESSAGES, CONSUMER_RETRIES
@@ -63,12 +63,6 @@ FIRST_RETRY_SECONDS = 0.1  # the first wait after MongoDB did not answer; double
 
 class Stopping(Exception):
     """The worker was told to stop while waiting for the database: the message stays unsettled (redelivered)."""
-
-
-def within_deadline(seconds: float, func, *args):
-    """`func(*args)` with every MongoDB operation it makes sharing one deadline."""
-    with pymongo.timeout(seconds):
-        return func(*args)
 
 
 def process(envelope: dict):
